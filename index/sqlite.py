@@ -1,0 +1,489 @@
+"""The embedded store: one SQLite file with FTS5 full-text search.
+
+A regency PR office runs Pantau on one machine; this backend needs no server. It keeps
+the whole Article as JSON plus the columns that filters and aggregations use, an FTS5
+index (bm25, title weighted over body) kept in sync by triggers, and side tables for
+region codes (expanded to their ancestors so a province filter covers its regencies)
+and topics. WAL mode lets the dashboard read while the crawler writes; every write
+takes the lock up front with ``BEGIN IMMEDIATE`` and waits on a busy timeout instead
+of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from index import fts_query
+from index.store import (
+    FACET_FIELDS,
+    INTERVALS,
+    SENTIMENT_BUCKETS,
+    SORTS,
+    Bucket,
+    CrawlRun,
+    Filters,
+    Hit,
+    Rejection,
+    ScoreUpdate,
+    SearchResult,
+    Store,
+    StoreError,
+    Story,
+    UpsertResult,
+)
+from pantau.article import Article, Feedback, InvalidArticle
+from pantau.regions import gazetteer
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 30_000
+BATCH = 500
+MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    doc TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    source TEXT NOT NULL,
+    source_type TEXT NOT NULL,
+    published_at INTEGER NOT NULL,
+    crawled_at INTEGER NOT NULL,
+    sentiment TEXT,
+    nlp_status TEXT NOT NULL,
+    cluster_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published_at);
+CREATE INDEX IF NOT EXISTS articles_pending ON articles(nlp_status, crawled_at);
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source, published_at);
+CREATE INDEX IF NOT EXISTS articles_cluster ON articles(cluster_id);
+CREATE TABLE IF NOT EXISTS article_regions (
+    code TEXT NOT NULL,
+    article INTEGER NOT NULL,
+    direct INTEGER NOT NULL,
+    PRIMARY KEY (code, article)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_regions_article ON article_regions(article);
+CREATE TABLE IF NOT EXISTS article_topics (
+    topic TEXT NOT NULL,
+    article INTEGER NOT NULL,
+    PRIMARY KEY (topic, article)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_topics_article ON article_topics(article);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title, body, content='articles', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+    DELETE FROM article_regions WHERE article = old.rowid;
+    DELETE FROM article_topics WHERE article = old.rowid;
+END;
+CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE OF title, body ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+CREATE TABLE IF NOT EXISTS crawl_runs (
+    source TEXT NOT NULL,
+    finished_at INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (source, finished_at)
+);
+"""
+
+
+def _epoch(dt: datetime) -> int:
+    return int(dt.timestamp())
+
+
+def _from_epoch(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def _highlight(text: str | None) -> str:
+    escaped = html.escape(text or "", quote=False)
+    return escaped.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+
+
+class SqliteStore(Store):
+    def __init__(self, url: str) -> None:
+        if not url.startswith("sqlite:///"):
+            raise StoreError(f"not a SQLite URL: {url!r}")
+        self.url = url
+        self.path = Path(url[len("sqlite:///") :])
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._con().executescript(SCHEMA)
+
+    # -- connections --------------------------------------------------------------------------------
+    def _con(self) -> sqlite3.Connection:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            try:
+                con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                      check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open {self.path}: {exc}") from exc
+            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            con.execute("PRAGMA journal_mode = WAL")
+            con.execute("PRAGMA synchronous = NORMAL")
+            con.execute("PRAGMA foreign_keys = ON")
+            self._local.con = con
+            with self._lock:
+                self._all.append(con)
+        return con
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        con = self._con()
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        else:
+            con.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for con in self._all:
+                con.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- writes -------------------------------------------------------------------------------------
+    def upsert(self, articles: Iterable[Article]) -> UpsertResult:
+        result = UpsertResult()
+        batch: list[Article] = []
+        for article in articles:
+            batch.append(article)
+            if len(batch) >= BATCH:
+                result.merge(self._upsert_batch(batch))
+                batch = []
+        if batch:
+            result.merge(self._upsert_batch(batch))
+        log.info("upsert indexed=%d rejected=%d", result.indexed, len(result.rejected))
+        return result
+
+    def _upsert_batch(self, batch: list[Article]) -> UpsertResult:
+        result = UpsertResult()
+        gaz = gazetteer()
+        with self._write() as con:
+            for article in batch:
+                if not isinstance(article, Article):
+                    result.rejected.append(Rejection(id=str(getattr(article, "id", "?")),
+                                                     reason=f"not an Article: {type(article).__name__}"))
+                    continue
+                try:
+                    doc = json.dumps(article.to_dict(), ensure_ascii=False)
+                except (TypeError, ValueError, InvalidArticle) as exc:
+                    result.rejected.append(Rejection(id=article.id, reason=f"unserialisable: {exc}"))
+                    continue
+                row = con.execute(
+                    """INSERT INTO articles (id, doc, title, body, source, source_type, published_at,
+                           crawled_at, sentiment, nlp_status, cluster_id)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                       ON CONFLICT(id) DO UPDATE SET doc=excluded.doc, title=excluded.title,
+                           body=excluded.body, source=excluded.source, source_type=excluded.source_type,
+                           published_at=excluded.published_at, crawled_at=excluded.crawled_at,
+                           sentiment=excluded.sentiment, nlp_status=excluded.nlp_status,
+                           cluster_id=excluded.cluster_id
+                       RETURNING rowid""",
+                    (
+                        article.id, doc, article.title, article.body, article.source, article.source_type,
+                        _epoch(article.published_at), _epoch(article.crawled_at),
+                        article.sentiment.label if article.sentiment else None,
+                        article.nlp_status, article.cluster_id,
+                    ),
+                ).fetchone()
+                rowid = row[0]
+                con.execute("DELETE FROM article_regions WHERE article = ?", (rowid,))
+                tree: dict[str, int] = {}
+                for code in article.regions:
+                    for anc in gaz.ancestors(code):
+                        tree[anc] = max(tree.get(anc, 0), int(anc == code))
+                con.executemany(
+                    "INSERT INTO article_regions (code, article, direct) VALUES (?,?,?)",
+                    [(code, rowid, direct) for code, direct in tree.items()],
+                )
+                self._write_topics(con, rowid, [t.label for t in article.topics])
+                result.indexed += 1
+        return result
+
+    @staticmethod
+    def _write_topics(con: sqlite3.Connection, rowid: int, topics: Sequence[str]) -> None:
+        con.execute("DELETE FROM article_topics WHERE article = ?", (rowid,))
+        con.executemany("INSERT OR IGNORE INTO article_topics (topic, article) VALUES (?,?)",
+                        [(t, rowid) for t in topics])
+
+    def set_scores(self, updates: Iterable[ScoreUpdate]) -> int:
+        updated = 0
+        with self._write() as con:
+            for u in updates:
+                status = "failed" if u.failed_reason else "scored"
+                sentiment = json.dumps(u.sentiment.to_dict()) if u.sentiment else "null"
+                topics = json.dumps([t.to_dict() for t in u.topics])
+                row = con.execute(
+                    """UPDATE articles SET
+                           doc = json_set(doc, '$.sentiment', json(?), '$.topics', json(?),
+                                          '$.nlp_status', ?, '$.nlp_version', ?),
+                           sentiment = ?, nlp_status = ?
+                       WHERE id = ? RETURNING rowid""",
+                    (sentiment, topics, status, u.nlp_version,
+                     u.sentiment.label if u.sentiment else None, status, u.id),
+                ).fetchone()
+                if row is None:
+                    continue
+                self._write_topics(con, row[0], [t.label for t in u.topics])
+                updated += 1
+        return updated
+
+    def add_feedback(self, article_id: str, feedback: Feedback) -> bool:
+        with self._write() as con:
+            row = con.execute(
+                "UPDATE articles SET doc = json_insert(doc, '$.feedback[#]', json(?)) WHERE id = ? RETURNING rowid",
+                (json.dumps(feedback.to_dict()), article_id),
+            ).fetchone()
+        return row is not None
+
+    def record_crawl(self, run: CrawlRun) -> None:
+        with self._write() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO crawl_runs (source, finished_at, doc) VALUES (?,?,?)",
+                (run.source, _epoch(run.finished_at), json.dumps(run.to_dict())),
+            )
+
+    # -- reads --------------------------------------------------------------------------------------
+    @staticmethod
+    def _article(doc: str) -> Article:
+        return Article.from_dict(json.loads(doc))
+
+    def get(self, ids: Sequence[str]) -> dict[str, Article]:
+        out: dict[str, Article] = {}
+        ids = list(dict.fromkeys(ids))
+        con = self._con()
+        for i in range(0, len(ids), BATCH):
+            chunk = ids[i : i + BATCH]
+            marks = ",".join("?" * len(chunk))
+            for aid, doc in con.execute(f"SELECT id, doc FROM articles WHERE id IN ({marks})", chunk):
+                out[aid] = self._article(doc)
+        return out
+
+    def pending(self, limit: int = 100) -> list[Article]:
+        rows = self._con().execute(
+            "SELECT doc FROM articles WHERE nlp_status = 'pending' ORDER BY crawled_at, id LIMIT ?", (limit,)
+        )
+        return [self._article(doc) for (doc,) in rows]
+
+    def _where(self, filters: Filters | None) -> tuple[str, list[Any]]:
+        f = filters or Filters()
+        clauses: list[str] = []
+        params: list[Any] = []
+        if f.regions:
+            clauses.append(
+                f"a.rowid IN (SELECT article FROM article_regions WHERE code IN ({','.join('?' * len(f.regions))}))"
+            )
+            params += list(f.regions)
+        if f.topics:
+            clauses.append(
+                f"a.rowid IN (SELECT article FROM article_topics WHERE topic IN ({','.join('?' * len(f.topics))}))"
+            )
+            params += list(f.topics)
+        if f.sentiment:
+            clauses.append(f"COALESCE(a.sentiment, 'unscored') IN ({','.join('?' * len(f.sentiment))})")
+            params += list(f.sentiment)
+        if f.sources:
+            clauses.append(f"a.source IN ({','.join('?' * len(f.sources))})")
+            params += list(f.sources)
+        if f.since is not None:
+            clauses.append("a.published_at >= ?")
+            params.append(_epoch(f.since))
+        if f.until is not None:
+            clauses.append("a.published_at < ?")
+            params.append(_epoch(f.until))
+        return (" AND ".join(clauses) or "1"), params
+
+    def _text_where(self, query: str, filters: Filters | None) -> tuple[str, str, list[Any], str]:
+        """FROM clause, WHERE clause, params and the positive FTS expression for a text query."""
+        parsed = fts_query.parse(query)
+        where, params = self._where(filters)
+        if parsed.negative:
+            where += " AND a.rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+            params.append(parsed.negative)
+        if parsed.positive:
+            return ("articles_fts JOIN articles a ON a.rowid = articles_fts.rowid",
+                    f"articles_fts MATCH ? AND {where}", [parsed.positive, *params], parsed.positive)
+        return "articles a", where, params, ""
+
+    def count(self, filters: Filters | None = None) -> int:
+        where, params = self._where(filters)
+        row = self._con().execute(f"SELECT COUNT(*) FROM articles a WHERE {where}", params).fetchone()
+        return int(row[0])
+
+    def status_counts(self) -> dict[str, int]:
+        counts = {"pending": 0, "scored": 0, "failed": 0}
+        for status, n in self._con().execute("SELECT nlp_status, COUNT(*) FROM articles GROUP BY nlp_status"):
+            counts[status] = n
+        return counts
+
+    def last_crawls(self) -> dict[str, CrawlRun]:
+        rows = self._con().execute(
+            """SELECT doc FROM crawl_runs c WHERE finished_at = (
+                   SELECT MAX(finished_at) FROM crawl_runs WHERE source = c.source) ORDER BY source"""
+        )
+        runs = [CrawlRun.from_dict(json.loads(doc)) for (doc,) in rows]
+        return {r.source: r for r in runs}
+
+    def search(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        *,
+        sort: str = "relevance",
+        page: int = 1,
+        size: int = 20,
+    ) -> SearchResult:
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {SORTS}, not {sort!r}")
+        page, size = max(1, page), max(1, min(size, 1000))
+        frm, where, params, positive = self._text_where(query, filters)
+        con = self._con()
+        total = int(con.execute(f"SELECT COUNT(*) FROM {frm} WHERE {where}", params).fetchone()[0])
+        if positive:
+            order = {
+                "relevance": "bm25(articles_fts, 3.0, 1.0), a.published_at DESC",
+                "newest": "a.published_at DESC, a.id",
+                "oldest": "a.published_at ASC, a.id",
+            }[sort]
+            cols = (f"a.doc, bm25(articles_fts, 3.0, 1.0), highlight(articles_fts, 0, '{MARK_OPEN}', "
+                    f"'{MARK_CLOSE}'), snippet(articles_fts, 1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', 24)")
+        else:
+            order = "a.published_at ASC, a.id" if sort == "oldest" else "a.published_at DESC, a.id"
+            cols = "a.doc, 0.0, NULL, NULL"
+        rows = con.execute(
+            f"SELECT {cols} FROM {frm} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, size, (page - 1) * size],
+        ).fetchall()
+        hits = []
+        for doc, rank, title_hl, body_hl in rows:
+            highlights: dict[str, list[str]] = {}
+            if title_hl and MARK_OPEN in title_hl:
+                highlights["title"] = [_highlight(title_hl)]
+            if body_hl and MARK_OPEN in body_hl:
+                highlights["body"] = [_highlight(body_hl)]
+            hits.append(Hit(article=self._article(doc), score=-float(rank), highlights=highlights))
+        return SearchResult(total=total, hits=hits, page=page, size=size)
+
+    @staticmethod
+    def _offset_seconds(tz: str) -> int:
+        """UTC offset of ``tz`` now; Indonesian zones (WIB/WITA/WIT) have no daylight saving."""
+        off = datetime.now(ZoneInfo(tz)).utcoffset() or timedelta(0)
+        return int(off.total_seconds())
+
+    def timeseries(
+        self, filters: Filters | None = None, *, interval: str = "day", tz: str = "UTC"
+    ) -> list[Bucket]:
+        if interval not in INTERVALS:
+            raise ValueError(f"interval must be one of {INTERVALS}, not {interval!r}")
+        off = self._offset_seconds(tz)
+        monday = 4 * 86400  # 1970-01-05 was a Monday
+        bucket_sql = {
+            "hour": f"((a.published_at + {off}) / 3600) * 3600 - {off}",
+            "day": f"((a.published_at + {off}) / 86400) * 86400 - {off}",
+            "week": f"((a.published_at + {off} - {monday}) / 604800) * 604800 + {monday} - {off}",
+            "month": f"CAST(strftime('%s', strftime('%Y-%m-01', a.published_at + {off}, 'unixepoch')) AS INTEGER)"
+                     f" - {off}",
+        }[interval]
+        where, params = self._where(filters)
+        rows = self._con().execute(
+            f"""SELECT {bucket_sql} AS b, COALESCE(a.sentiment, 'unscored'), COUNT(*)
+                FROM articles a WHERE {where} GROUP BY 1, 2 ORDER BY 1""",
+            params,
+        )
+        buckets: dict[int, dict[str, int]] = {}
+        for b, label, n in rows:
+            counts = buckets.setdefault(int(b), dict.fromkeys(SENTIMENT_BUCKETS, 0))
+            counts[label] = n
+        return [Bucket(start=_from_epoch(b), counts=c) for b, c in sorted(buckets.items())]
+
+    def region_counts(self, filters: Filters | None = None) -> dict[str, dict[str, int]]:
+        where, params = self._where(filters)
+        f = filters or Filters()
+        code_clause = ""
+        if f.regions:
+            ors = " OR ".join(["r.code = ? OR r.code LIKE ?"] * len(f.regions))
+            code_clause = f" AND ({ors})"
+            for code in f.regions:
+                params += [code, code + ".%"]
+        rows = self._con().execute(
+            f"""SELECT r.code, COALESCE(a.sentiment, 'unscored'), COUNT(*)
+                FROM article_regions r JOIN articles a ON a.rowid = r.article
+                WHERE {where}{code_clause} GROUP BY 1, 2""",
+            params,
+        )
+        out: dict[str, dict[str, int]] = {}
+        for code, label, n in rows:
+            counts = out.setdefault(code, {**dict.fromkeys(SENTIMENT_BUCKETS, 0), "total": 0})
+            counts[label] += n
+            counts["total"] += n
+        return out
+
+    def facets(
+        self, query: str = "", filters: Filters | None = None, fields: Sequence[str] = FACET_FIELDS, size: int = 20
+    ) -> dict[str, dict[str, int]]:
+        frm, where, params, _ = self._text_where(query, filters)
+        con = self._con()
+        out: dict[str, dict[str, int]] = {}
+        for name in fields:
+            if name not in FACET_FIELDS:
+                raise ValueError(f"facet field must be one of {FACET_FIELDS}, not {name!r}")
+            if name == "regions":
+                sql = (f"SELECT r.code, COUNT(*) FROM {frm} JOIN article_regions r ON r.article = a.rowid "
+                       f"WHERE {where} AND r.direct = 1 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?")
+            elif name == "topics":
+                sql = (f"SELECT t.topic, COUNT(*) FROM {frm} JOIN article_topics t ON t.article = a.rowid "
+                       f"WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?")
+            else:
+                column = "COALESCE(a.sentiment, 'unscored')" if name == "sentiment" else f"a.{name}"
+                sql = f"SELECT {column}, COUNT(*) FROM {frm} WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"
+            out[name] = {str(k): int(n) for k, n in con.execute(sql, [*params, size])}
+        return out
+
+    def top_stories(self, filters: Filters | None = None, *, limit: int = 10) -> list[Story]:
+        where, params = self._where(filters)
+        con = self._con()
+        key = "COALESCE(NULLIF(a.cluster_id, ''), a.id)"
+        groups = con.execute(
+            f"""SELECT {key} AS k, COUNT(*), SUM(a.sentiment = 'negative'), MAX(a.published_at)
+                FROM articles a WHERE {where} GROUP BY k
+                ORDER BY 3 DESC, 2 DESC, 4 DESC, k LIMIT ?""",
+            [*params, limit],
+        ).fetchall()
+        stories = []
+        for k, n, neg, _latest in groups:
+            members = con.execute(
+                f"SELECT a.doc, a.source FROM articles a WHERE {where} AND {key} = ? "
+                "ORDER BY a.published_at, a.id",
+                [*params, k],
+            ).fetchall()
+            sources = list(dict.fromkeys(src for _, src in members))
+            stories.append(Story(cluster_id=str(k), count=int(n), negative=int(neg or 0),
+                                 lead=self._article(members[0][0]), sources=sources))
+        return stories

@@ -1,0 +1,271 @@
+"""The Article record: the one typed value that crosses crawl → index → NLP → alerts → dashboard.
+
+Dicts only exist at the edges (JSONL files, the store's rows, Elasticsearch documents);
+everything inside Pantau passes ``Article`` values so that a missing timezone or an
+unknown region code is caught where it enters, not in the 07:00 report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pantau import regions, urls
+from pantau.regions import RegionEvidence
+
+SENTIMENT_LABELS = ("positive", "neutral", "negative")
+NLP_STATUSES = ("pending", "scored", "failed")
+SOURCE_TYPES = ("news", "government", "social", "aggregator")
+
+
+class InvalidArticle(ValueError):
+    """An article dict or value that breaks the record's rules; the message says which field and why."""
+
+    def __init__(self, field_name: str, problem: str) -> None:
+        super().__init__(f"{field_name}: {problem}")
+        self.field = field_name
+        self.problem = problem
+
+
+def parse_datetime(value: Any, field_name: str) -> datetime:
+    """Parse an ISO 8601 string (or datetime) that carries an offset, and return it in UTC."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            dt = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidArticle(field_name, f"expected ISO 8601 with offset, found {value!r}") from None
+    else:
+        raise InvalidArticle(field_name, f"expected ISO 8601 string, found {type(value).__name__}")
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise InvalidArticle(field_name, f"datetime has no timezone offset: {value!r}")
+    return dt.astimezone(UTC)
+
+
+def iso(dt: datetime) -> str:
+    """UTC ISO 8601 with an explicit ``+00:00`` offset, the form every backend stores."""
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(kw_only=True, frozen=True)
+class Sentiment:
+    label: str
+    score: float
+    probs: dict[str, float] = field(default_factory=dict)
+    model: str = ""
+
+    def __post_init__(self) -> None:
+        if self.label not in SENTIMENT_LABELS:
+            raise InvalidArticle("sentiment.label", f"expected one of {SENTIMENT_LABELS}, found {self.label!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "score": self.score, "probs": dict(self.probs), "model": self.model}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Sentiment:
+        return cls(
+            label=str(d["label"]),
+            score=float(d.get("score", 0.0)),
+            probs={str(k): float(v) for k, v in (d.get("probs") or {}).items()},
+            model=str(d.get("model", "")),
+        )
+
+
+@dataclass(kw_only=True, frozen=True)
+class Topic:
+    label: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "score": self.score}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Topic:
+        return cls(label=str(d["label"]), score=float(d.get("score", 1.0)))
+
+
+@dataclass(kw_only=True, frozen=True)
+class Feedback:
+    """A human correction from the dashboard; it feeds the next training run."""
+
+    field: str  # "sentiment" | "topics"
+    value: str
+    by: str
+    at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "value": self.value, "by": self.by, "at": iso(self.at)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Feedback:
+        return cls(
+            field=str(d["field"]),
+            value=str(d["value"]),
+            by=str(d.get("by", "")),
+            at=parse_datetime(d["at"], "feedback.at"),
+        )
+
+
+@dataclass(kw_only=True, frozen=True)
+class Article:
+    id: str
+    url: str
+    canonical_url: str
+    title: str
+    body: str
+    source: str
+    published_at: datetime
+    crawled_at: datetime
+    lang: str = "id"
+    source_type: str = "news"
+    authors: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    region_evidence: tuple[RegionEvidence, ...] = ()
+    content_hash: str = ""
+    cluster_id: str = ""
+    sentiment: Sentiment | None = None
+    topics: tuple[Topic, ...] = ()
+    nlp_status: str = "pending"
+    nlp_version: str = ""
+    feedback: tuple[Feedback, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("published_at", "crawled_at"):
+            value = getattr(self, name)
+            if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+                raise InvalidArticle(name, "must be a timezone-aware datetime")
+        if not self.id:
+            raise InvalidArticle("id", "must not be empty")
+        if not self.title.strip():
+            raise InvalidArticle("title", "must not be empty")
+        if not self.source:
+            raise InvalidArticle("source", "must not be empty")
+        if self.source_type not in SOURCE_TYPES:
+            raise InvalidArticle("source_type", f"expected one of {SOURCE_TYPES}, found {self.source_type!r}")
+        if self.nlp_status not in NLP_STATUSES:
+            raise InvalidArticle("nlp_status", f"expected one of {NLP_STATUSES}, found {self.nlp_status!r}")
+        gaz = regions.gazetteer()
+        for code in self.regions:
+            if code not in gaz.by_code:
+                raise InvalidArticle("regions", f"unknown Kemendagri code {code!r}")
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        url: str,
+        title: str,
+        body: str,
+        source: str,
+        published_at: datetime,
+        crawled_at: datetime | None = None,
+        **fields: Any,
+    ) -> Article:
+        """Build a new article, deriving canonical URL, id and content hash."""
+        canonical = fields.pop("canonical_url", None) or urls.canonicalize(url)
+        return cls(
+            id=fields.pop("id", None) or urls.article_id(canonical),
+            url=url,
+            canonical_url=canonical,
+            title=title,
+            body=body,
+            source=source,
+            published_at=published_at,
+            crawled_at=crawled_at or datetime.now(UTC),
+            content_hash=fields.pop("content_hash", None) or urls.content_hash(title, body),
+            **fields,
+        )
+
+    def replace(self, **changes: Any) -> Article:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "canonical_url": self.canonical_url,
+            "title": self.title,
+            "body": self.body,
+            "lang": self.lang,
+            "source": self.source,
+            "source_type": self.source_type,
+            "authors": list(self.authors),
+            "published_at": iso(self.published_at),
+            "crawled_at": iso(self.crawled_at),
+            "regions": list(self.regions),
+            "region_evidence": [e.to_dict() for e in self.region_evidence],
+            "content_hash": self.content_hash,
+            "cluster_id": self.cluster_id,
+            "sentiment": self.sentiment.to_dict() if self.sentiment else None,
+            "topics": [t.to_dict() for t in self.topics],
+            "nlp_status": self.nlp_status,
+            "nlp_version": self.nlp_version,
+            "feedback": [f.to_dict() for f in self.feedback],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Article:
+        """Parse a dict; only url, title, body, published_at and source are required.
+
+        Missing derived fields (canonical URL, id, content hash, crawled_at) are computed.
+        Raises :class:`InvalidArticle` naming the first bad field.
+        """
+        if not isinstance(d, Mapping):
+            raise InvalidArticle("<record>", f"expected a JSON object, found {type(d).__name__}")
+        for name in ("url", "title", "body", "published_at", "source"):
+            if d.get(name) in (None, ""):
+                if name == "body" and d.get(name) == "":
+                    continue
+                raise InvalidArticle(name, "required field is missing")
+        for name in ("url", "title", "body", "source"):
+            if not isinstance(d[name], str):
+                raise InvalidArticle(name, f"expected a string, found {type(d[name]).__name__}")
+        try:
+            canonical = str(d.get("canonical_url") or urls.canonicalize(d["url"]))
+        except urls.InvalidURL as exc:
+            raise InvalidArticle("url", str(exc)) from None
+        sentiment = d.get("sentiment")
+        try:
+            return cls(
+                id=str(d.get("id") or urls.article_id(canonical)),
+                url=d["url"],
+                canonical_url=canonical,
+                title=d["title"],
+                body=d["body"],
+                lang=str(d.get("lang") or "id"),
+                source=d["source"],
+                source_type=str(d.get("source_type") or "news"),
+                authors=tuple(str(a) for a in _as_list(d.get("authors"), "authors")),
+                published_at=parse_datetime(d["published_at"], "published_at"),
+                crawled_at=parse_datetime(d["crawled_at"], "crawled_at")
+                if d.get("crawled_at")
+                else datetime.now(UTC),
+                regions=tuple(str(c) for c in _as_list(d.get("regions"), "regions")),
+                region_evidence=tuple(
+                    RegionEvidence.from_dict(e) for e in _as_list(d.get("region_evidence"), "region_evidence")
+                ),
+                content_hash=str(d.get("content_hash") or urls.content_hash(d["title"], d["body"])),
+                cluster_id=str(d.get("cluster_id") or ""),
+                sentiment=Sentiment.from_dict(sentiment) if sentiment else None,
+                topics=tuple(Topic.from_dict(t) for t in _as_list(d.get("topics"), "topics")),
+                nlp_status=str(d.get("nlp_status") or "pending"),
+                nlp_version=str(d.get("nlp_version") or ""),
+                feedback=tuple(Feedback.from_dict(f) for f in _as_list(d.get("feedback"), "feedback")),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InvalidArticle("<record>", f"malformed nested value: {exc!r}") from None
+
+
+def _as_list(value: Any, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    raise InvalidArticle(name, f"expected a list, found {type(value).__name__}")

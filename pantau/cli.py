@@ -1,0 +1,302 @@
+"""The ``pantau`` command line: one entry point that wires the stages together.
+
+Every command loads and validates the configuration first, so a bad ``pantau.toml``
+stops with a clear message (file, key, expected, found) and exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+
+from index import Filters, StoreError, open_store
+from pantau import __version__, regions, settings
+from pantau.loader import load_jsonl
+from pantau.settings import ConfigError, Settings
+
+app = typer.Typer(
+    help="Pantau: media monitoring and sentiment for Indonesian regional governments.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+regions_app = typer.Typer(help="The regions gazetteer and tagger.", no_args_is_help=True)
+index_app = typer.Typer(help="Load articles into the store and maintain it.", no_args_is_help=True)
+config_app = typer.Typer(help="Inspect and document the configuration.", no_args_is_help=True)
+app.add_typer(regions_app, name="regions")
+app.add_typer(index_app, name="index")
+app.add_typer(config_app, name="config")
+
+log = logging.getLogger("pantau")
+
+
+class State:
+    config: str | None = None
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        return settings.load(State.config)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False))
+
+
+@app.callback()
+def main_callback(
+    config: Annotated[
+        str | None, typer.Option("--config", "-c", help="Config file (default: $PANTAU_CONFIG or ./pantau.toml).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+) -> None:
+    State.config = config
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print Pantau's version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="File or directory to write (default: ./pantau.toml).")] = Path(
+        settings.DEFAULT_CONFIG
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter pantau.toml for East Kalimantan (province + 10 regencies/cities)."""
+    target = path / settings.DEFAULT_CONFIG if path.is_dir() else path
+    if target.exists() and not force:
+        raise fail(f"{target} exists; use --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = settings.render_init()
+    settings.from_mapping(__import__("tomllib").loads(text), str(target), env={})  # never write a bad file
+    target.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {target}")
+    typer.echo("next: edit the recipients and sources, then run `pantau status`")
+
+
+@app.command()
+def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Show the store, article counts by NLP status, and the last crawl of each source."""
+    cfg = load_settings()
+    try:
+        with open_store(cfg.store.url) as store:
+            counts = store.status_counts()
+            crawls = store.last_crawls()
+    except StoreError as exc:
+        raise fail(str(exc), 1) from None
+    names = [s.name for s in cfg.sources] + [n for n in crawls if n not in {s.name for s in cfg.sources}]
+    sources: dict[str, Any] = {}
+    for name in names:
+        run = crawls.get(name)
+        enabled = next((s.enabled for s in cfg.sources if s.name == name), None)
+        sources[name] = {"enabled": enabled, "last_crawl": run.to_dict() if run else None}
+    report = {
+        "config": cfg.path,
+        "store": cfg.store.url,
+        "articles": sum(counts.values()),
+        "nlp_status": counts,
+        "sources": sources,
+    }
+    if json_out:
+        _echo_json(report)
+        return
+    typer.echo(f"config   {cfg.path}")
+    typer.echo(f"store    {cfg.store.url}")
+    typer.echo(f"articles {report['articles']}  " + "  ".join(f"{k}={v}" for k, v in counts.items()))
+    typer.echo("sources:")
+    if not names:
+        typer.echo("  (none configured)")
+    for name, info in sources.items():
+        run = info["last_crawl"]
+        flag = "" if info["enabled"] in (True, None) else " [disabled]"
+        if run is None:
+            typer.echo(f"  {name}{flag}: never crawled")
+        else:
+            errors = sum(run["errors"].values())
+            typer.echo(
+                f"  {name}{flag}: last crawl {run['finished_at']} fetched={run['fetched']} new={run['new']} "
+                f"duplicate={run['duplicate']} errors={errors} blocked={run['blocked']}"
+            )
+
+
+@regions_app.command("tag")
+def regions_tag(
+    text: Annotated[str | None, typer.Argument(help="Text to tag; without it, one text per line from stdin.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output (the default; one array per text).")] = True,
+) -> None:
+    """Print the regions a text mentions as a JSON array of {"code","name","evidence"}."""
+    cfg = load_settings()
+    tagger = regions.tagger(cfg.regions.watch_terms)
+
+    def emit(value: str) -> None:
+        _echo_json([m.to_dict() for m in tagger.tag(value)])
+
+    if text is not None:
+        emit(text)
+        return
+    for line in sys.stdin:
+        emit(line.rstrip("\n"))
+
+
+@regions_app.command("show")
+def regions_show(
+    code: Annotated[str, typer.Argument(help="Kemendagri code, e.g. 64 or 64.72.")],
+) -> None:
+    """Show a region and its regencies/cities."""
+    gaz = regions.gazetteer()
+    if code not in gaz.by_code:
+        raise fail(f"unknown region code {code!r}")
+    r = gaz.by_code[code]
+    typer.echo(f"{r.code}\t{r.display}\t(capital: {r.capital})")
+    for child in gaz.children(code):
+        typer.echo(f"  {child.code}\t{child.display}")
+
+
+def _parse_day(value: str | None, tz: ZoneInfo, option: str, end: bool) -> datetime | None:
+    """A date (YYYY-MM-DD, local to the configured timezone) or an ISO datetime with offset."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            start = datetime.combine(day, time(0), tzinfo=tz)
+            return (start + timedelta(days=1) if end else start).astimezone(UTC)
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option}: expected YYYY-MM-DD or an ISO datetime, found {value!r}") from None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=tz)).astimezone(UTC)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", -exclusions and OR; empty matches all.')] = "",
+    region: Annotated[list[str] | None, typer.Option("--region", help="Region code (repeatable).")] = None,
+    sentiment: Annotated[
+        list[str] | None, typer.Option("--sentiment", help="positive|neutral|negative|unscored (repeatable).")
+    ] = None,
+    topic: Annotated[list[str] | None, typer.Option("--topic", help="Topic label (repeatable).")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="Source name (repeatable).")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD, local time).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD).")] = None,
+    sort: Annotated[str, typer.Option("--sort", help="relevance|newest|oldest.")] = "relevance",
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Hits per page.")] = 20,
+    page: Annotated[int, typer.Option("--page", min=1, help="Page number.")] = 1,
+    json_out: Annotated[bool, typer.Option("--json", help='Print {"total": N, "hits": [Article dicts]}.')] = False,
+) -> None:
+    """Search all coverage, with filters."""
+    cfg = load_settings()
+    tz = ZoneInfo(cfg.regions.timezone)
+    gaz = regions.gazetteer()
+    for code in region or []:
+        if code not in gaz.by_code:
+            raise fail(f"--region: unknown Kemendagri code {code!r}")
+    for label in sentiment or []:
+        if label not in ("positive", "neutral", "negative", "unscored"):
+            raise fail(f"--sentiment: expected positive, neutral, negative or unscored, found {label!r}")
+    if sort not in ("relevance", "newest", "oldest"):
+        raise fail(f"--sort: expected relevance, newest or oldest, found {sort!r}")
+    filters = Filters(
+        regions=tuple(region or ()),
+        sentiment=tuple(sentiment or ()),
+        topics=tuple(topic or ()),
+        sources=tuple(source or ()),
+        since=_parse_day(date_from, tz, "--from", end=False),
+        until=_parse_day(date_to, tz, "--to", end=True),
+    )
+    try:
+        with open_store(cfg.store.url) as store:
+            result = store.search(query, filters, sort=sort, page=page, size=limit)
+    except StoreError as exc:
+        raise fail(str(exc), 1) from None
+    if json_out:
+        _echo_json({"total": result.total, "hits": [h.article.to_dict() for h in result.hits]})
+        return
+    first = (page - 1) * limit + 1
+    last = first + len(result.hits) - 1
+    typer.echo(f"{result.total} articles" + (f", showing {first}-{last}" if result.hits else ""))
+    for hit in result.hits:
+        a = hit.article
+        when = a.published_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        label = a.sentiment.label if a.sentiment else "unscored"
+        codes = ",".join(a.regions) or "-"
+        typer.echo(f"\n{when} {tz.key}  {a.source}  [{label}]  regions={codes}")
+        typer.echo(f"  {a.title}")
+        for fragment in hit.highlights.get("body", [])[:1]:
+            typer.echo("  … " + fragment.replace("<mark>", "[").replace("</mark>", "]") + " …")
+        typer.echo(f"  {a.url}")
+
+
+@index_app.command("load")
+def index_load(
+    file: Annotated[Path, typer.Argument(help="JSONL file of Article dicts; '-' reads stdin.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Load articles (url, title, body, published_at, source required) into the store."""
+    cfg = load_settings()
+    if str(file) != "-" and not file.is_file():
+        raise fail(f"{file}: no such file")
+    tagger = regions.tagger(cfg.regions.watch_terms)
+    try:
+        with open_store(cfg.store.url) as store:
+            report = load_jsonl(sys.stdin if str(file) == "-" else file, store, tagger)
+    except StoreError as exc:
+        raise fail(str(exc), 1) from None
+    if json_out:
+        _echo_json(report.to_dict())
+        return
+    typer.echo(f"read {report.read}: indexed {report.indexed}, rejected {len(report.rejected)}")
+    for reason, n in report.reasons().most_common():
+        typer.echo(f"  rejected {n:>6}  {reason}")
+    for rejection in report.rejected[:20]:
+        typer.echo(f"  - {rejection.reason}", err=True)
+    if len(report.rejected) > 20:
+        typer.echo(f"  … and {len(report.rejected) - 20} more (use --json for all)", err=True)
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Validate the configuration and summarise it."""
+    cfg = load_settings()
+    gaz = regions.gazetteer()
+    typer.echo(f"{cfg.path}: ok")
+    typer.echo(f"  store: {cfg.store.url}")
+    typer.echo("  watching: " + ", ".join(gaz.display(c) for c in cfg.regions.watch))
+    enabled = [s.name for s in cfg.sources if s.enabled]
+    typer.echo(f"  sources: {len(cfg.sources)} ({len(enabled)} enabled)")
+
+
+@config_app.command("docs")
+def config_docs() -> None:
+    """Print the configuration reference (docs/configuration.md)."""
+    typer.echo(settings.render_docs(), nl=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

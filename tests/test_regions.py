@@ -1,0 +1,166 @@
+"""Region tagger: the hard cases a Kaltim PR office meets every day."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from pantau import regions
+from pantau.regions import build_aliases, gazetteer, read_alias_table, tagger
+
+
+def codes(text: str, title: str = "") -> list[str]:
+    return sorted(m.code for m in tagger().tag(text, title=title))
+
+
+def test_gazetteer_has_every_province_and_regency() -> None:
+    gaz = gazetteer()
+    assert sum(r.level == "province" for r in gaz.regions) == 38
+    assert sum(r.level != "province" for r in gaz.regions) == 514
+    assert [r.display for r in gaz.children("64")] == [
+        "Kabupaten Paser", "Kabupaten Kutai Kartanegara", "Kabupaten Berau", "Kabupaten Kutai Barat",
+        "Kabupaten Kutai Timur", "Kabupaten Penajam Paser Utara", "Kabupaten Mahakam Ulu", "Kota Balikpapan",
+        "Kota Samarinda", "Kota Bontang",
+    ]
+    assert gaz.ancestors("64.72") == ["64", "64.72"]
+
+
+def test_alias_table_codes_and_names_are_consistent() -> None:
+    gaz = gazetteer()
+    for row in read_alias_table():
+        if row["code"]:
+            assert row["code"] in gaz.by_code, row
+        if row["kind"] == "name" and row["rule"]:
+            region = gaz.by_code[row["code"]]
+            assert regions._key(row["alias"]) == regions._key(region.name), row
+    assert len(build_aliases(gaz)) > 2000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "Paser" inside "Penajam Paser Utara" is not Kabupaten Paser.
+        ("Pemkab Penajam Paser Utara menyiapkan lahan", ["64.09"]),
+        ("Warga Penajam Paser Utara dan Paser antre BBM", ["64.01", "64.09"]),
+        ("Bupati Paser meninjau Tanah Grogot", ["64.01"]),
+        # Sungai Mahakam is a river, not Mahakam Ulu.
+        ("Kapal tongkang menabrak jembatan di Sungai Mahakam", []),
+        ("Banjir di Mahakam Ulu, air Sungai Mahakam meluap", ["64.11"]),
+        # batu bara is coal; Tanjung Batu is a village.
+        ("Ekspor batu bara dari Kaltim turun", ["64"]),
+        ("Harga Batu Bara Acuan naik", []),
+        ("Nelayan Tanjung Batu mengeluh", []),
+        ("Wisata Kota Batu ramai saat libur", ["35.79"]),
+        ("Liburan ke Batu, Jawa Timur", ["35", "35.79"]),
+        # nasib malang is misfortune.
+        ("Nasib malang menimpa pengendara motor itu", []),
+        ("Nasib Malang Bocah Terseret Arus", []),
+        ("Arema bertanding di Malang", ["35.73"]),
+        ("Bupati Malang dan Wali Kota Malang bertemu", ["35.07", "35.73"]),
+        # A bare Kutai is ambiguous between three regencies.
+        ("Kerajaan Kutai adalah kerajaan Hindu tertua", []),
+        ("Jalan poros Kutai Barat - Mahulu rusak", ["64.07", "64.11"]),
+        ("Kukar, Kutim dan Kubar raih penghargaan", ["64.02", "64.07", "64.08"]),
+        ("PPU siap jadi penyangga IKN", ["64.09"]),
+        # Datelines.
+        ("SAMARINDA, KOMPAS.com - Hujan deras sejak pagi", ["64.72"]),
+        ("BALIKPAPAN, KOMPAS.com-Sebuah kapal terbakar", ["64.71"]),
+        ("Jakarta, CNN Indonesia -- Pemerintah mengumumkan", ["31"]),
+        ("Samarinda (ANTARA) - Pemprov Kaltim menggelar rapat", ["64", "64.72"]),
+        ("BATU, KOMPAS.com - Apel pagi digelar", ["35.79"]),
+        # Case and punctuation.
+        ("BANJIR MELANDA KOTA SAMARINDA", ["64.72"]),
+        ("kab. kutai kartanegara", ["64.02"]),
+        ("Kab.Berau;Kota Bontang.", ["64.03", "64.74"]),
+        ("Pemkot Samarinda: jalan ditutup", ["64.72"]),
+        ("warga samarinda-balikpapan", ["64.71", "64.72"]),
+        # No substring matches.
+        ("Kaltimprov.go.id merilis data", []),
+        ("Samarindaku bersih", []),
+        ("Medan magnet bumi berubah", []),
+        ("Harga cabai di Medan naik", ["12.71"]),
+        ("Roh Kudus turun", []),
+        ("Kapal melintas Selat Malaka", []),
+        ("Hakim ketok palu vonis", []),
+        ("Kampung Tenggarong Seberang", ["64.02"]),
+    ],
+)
+def test_hard_cases(text: str, expected: list[str]) -> None:
+    assert codes(text) == expected
+
+
+def test_evidence_says_which_alias_and_where() -> None:
+    [match] = tagger().tag("Longsor di Kukar", title="Bencana")
+    assert match.code == "64.02" and match.name == "Kabupaten Kutai Kartanegara"
+    [ev] = match.evidence
+    assert (ev.alias, ev.field, ev.start, ev.strength) == ("Kukar", "body", 11, "strong")
+    [cap] = tagger().tag("Sangatta diguyur hujan")
+    assert cap.code == "64.08" and cap.strength == "weak"
+    [date] = tagger().tag("SAMARINDA, KOMPAS.com - x")
+    assert date.evidence[0].field == "dateline"
+
+
+def test_title_and_body_merge_evidence() -> None:
+    [m] = tagger().tag("Banjir di Samarinda meluas", title="Samarinda Siaga")
+    assert [e.field for e in m.evidence] == ["title", "body"]
+
+
+def test_watch_terms_tag_regions() -> None:
+    t = regions.tagger({"64.72": ["Andi Harun"], "64": ["Rudy Mas'ud"]})
+    assert sorted(m.code for m in t.tag("Andi Harun dan Rudy Mas'ud meninjau banjir")) == ["64", "64.72"]
+    with pytest.raises(ValueError, match="99"):
+        regions.tagger({"99": ["x"]})
+
+
+def test_every_kaltim_unit_is_found_by_name_and_form() -> None:
+    gaz = gazetteer()
+    for r in [gaz.by_code["64"], *gaz.children("64")]:
+        assert codes(f"Berita dari {r.name} hari ini") == [r.code], r.name
+        assert codes(f"Berita dari {r.display.upper()} hari ini") == [r.code], r.display
+
+
+GOLD = Path(__file__).parent / "data" / "regions" / "labelled.jsonl"
+
+
+def read_gold() -> list[dict[str, object]]:
+    import json
+
+    return [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def score(items: list[dict[str, object]]) -> tuple[float, float, int, list[str]]:
+    tp = fp = fn = 0
+    misses: list[str] = []
+    for item in items:
+        gold = {str(c) for c in item["codes"]}  # type: ignore[attr-defined]
+        got = set(codes(str(item["text"])))
+        tp += len(gold & got)
+        fp += len(got - gold)
+        fn += len(gold - got)
+        if gold != got:
+            misses.append(f"{item['id']}: gold={sorted(gold)} got={sorted(got)} :: {str(item['text'])[:120]}")
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return precision, recall, tp, misses
+
+
+@pytest.mark.skipif(not GOLD.exists(), reason="labelled set not present")
+def test_labelled_set_precision_and_recall() -> None:
+    items = read_gold()
+    assert len(items) >= 150
+    assert sum(1 for i in items if i["codes"]) >= 100
+    precision, recall, tp, misses = score(items)
+    print(f"region tagger on {len(items)} labelled sentences: precision={precision:.3f} recall={recall:.3f} "
+          f"true_positives={tp}")
+    print("\n".join(misses))
+    assert precision >= 0.97, misses
+    assert recall >= 0.95, misses
+
+
+def test_gazetteer_files_carry_attribution() -> None:
+    source = (Path(regions.__file__).parent / "data" / "SOURCE.md").read_text(encoding="utf-8")
+    assert "MIT" in source and "Kepmendagri" in source
+    with (Path(regions.__file__).parent / "data" / "regencies.csv").open(encoding="utf-8") as f:
+        assert sum(1 for _ in csv.DictReader(f)) == 514
