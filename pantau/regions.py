@@ -31,7 +31,7 @@ PLACE_CONTEXT = frozenset(
     {
         "di", "ke", "dari", "asal", "wilayah", "kawasan", "daerah", "warga", "masyarakat", "kabupaten",
         "kota", "kab", "pemkab", "pemkot", "bupati", "walikota", "polres", "polresta", "kapolres", "dprd",
-        "menuju", "sekitar", "se",
+        "menuju", "sekitar", "se", "pilkada",
     }
 )
 # Capitals that are also everyday words or belong to two regencies: never used as evidence.
@@ -45,6 +45,8 @@ CAPITAL_STOPLIST = frozenset(
         "lahomi", "rasiei", "botawa", "kigamani", "burmeso", "tirawuta", "panyabungan",
     }
 )
+# Words before a name that make it a street or a vessel, not the region ("Jalan Samarinda", "KM Bontang").
+NON_PLACE_PREFIX = frozenset({"jalan", "jl", "jln", "gang", "gg", "km", "kmp", "kri", "tb", "mv", "mt"})
 KABUPATEN_FORMS = ("kabupaten", "kab", "pemkab", "bupati", "kabupaten administrasi")
 KOTA_FORMS = ("kota", "pemkot", "kotamadya", "wali kota", "walikota", "walkot", "kota administrasi")
 PROVINCE_FORMS = ("provinsi", "prov", "pemprov", "gubernur", "pemerintah provinsi")
@@ -197,6 +199,12 @@ def build_aliases(gaz: Gazetteer, watch_terms: Mapping[str, Iterable[str]] | Non
             for form in forms:
                 put(f"{form} {r.name}", r.code, "form")
             put(r.display, r.code, "form")
+            if r.name.startswith("Administrasi "):
+                # Jakarta's kota administrasi are written "Jakarta Selatan", "Kepulauan Seribu".
+                short = r.name.removeprefix("Administrasi ")
+                put(short, r.code, "name")
+                for form in forms:
+                    put(f"{form} {short}", r.code, "form")
             namesakes = by_name[r.name.lower()]
             # Shared by a Kabupaten and a Kota, the bare name means the city; shared with a province,
             # the curated table decides (Jambi, Bengkulu, Gorontalo mean the province).
@@ -275,6 +283,9 @@ class Tagger:
                 continue
             alias, n = match
             start = toks[i][1]
+            if alias.code is not None and self._not_the_region(alias, text, toks, i, n, dateline_end):
+                i += n
+                continue
             if alias.code is not None:
                 in_dateline = start < dateline_end
                 found.append(
@@ -301,6 +312,30 @@ class Tagger:
             return alias, n
         return None
 
+    def _not_the_region(
+        self, alias: Alias, text: str, toks: list[tuple[str, int, int]], i: int, n: int, dateline_end: int
+    ) -> bool:
+        """A bare name that is a street, a vessel, or a place located in another province."""
+        if alias.kind not in ("name", "capital", "abbrev", "nickname"):
+            return False
+        if i > 0 and toks[i - 1][0] in NON_PLACE_PREFIX:
+            return True
+        if not alias.rule or i + n >= len(toks):
+            return False
+        # "Kuningan, Jakarta Selatan" or "Ketapang, Banyuwangi (Jawa Timur)": a local place name followed
+        # by the region that contains it. Only a province, or a Jakarta city, counts as such a locator,
+        # so lists like "Medan, Makassar dan Padang" keep every city.
+        between = text[toks[i + n - 1][2] : toks[i + n][1]]
+        if between.strip() not in (",", "("):
+            return False
+        follower = self._match_at(text, toks, i + n, dateline_end)
+        if follower is None or follower[0].code is None:
+            return False
+        other = self.gaz.by_code[follower[0].code]
+        mine = self.gaz.by_code[alias.code or ""]
+        locator = other.level == "province" or (other.code.startswith("31.") and other.code != "31")
+        return locator and other.province_code != mine.province_code
+
     @staticmethod
     def _rule_holds(
         alias: Alias, text: str, toks: list[tuple[str, int, int]], i: int, dateline_end: int
@@ -310,6 +345,8 @@ class Tagger:
             return False
         if alias.rule == "case" or start < dateline_end:
             return True
+        if alias.rule == "form":
+            return False
         # rule == "context": a place word before it, or ", <Province>" after it.
         if i > 0 and toks[i - 1][0] in PLACE_CONTEXT:
             return True

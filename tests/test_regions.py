@@ -146,7 +146,6 @@ def score(items: list[dict[str, object]]) -> tuple[float, float, int, list[str]]
     return precision, recall, tp, misses
 
 
-@pytest.mark.skipif(not GOLD.exists(), reason="labelled set not present")
 def test_labelled_set_precision_and_recall() -> None:
     items = read_gold()
     assert len(items) >= 150
