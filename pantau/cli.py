@@ -236,7 +236,8 @@ def search(
         return
     first = (page - 1) * limit + 1
     last = first + len(result.hits) - 1
-    typer.echo(f"{result.total} articles" + (f", showing {first}-{last}" if result.hits else ""))
+    noun = "article" if result.total == 1 else "articles"
+    typer.echo(f"{result.total} {noun}" + (f", showing {first}-{last}" if result.hits else ""))
     for hit in result.hits:
         a = hit.article
         when = a.published_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
