@@ -31,7 +31,7 @@ PLACE_CONTEXT = frozenset(
     {
         "di", "ke", "dari", "asal", "wilayah", "kawasan", "daerah", "warga", "masyarakat", "kabupaten",
         "kota", "kab", "pemkab", "pemkot", "bupati", "walikota", "polres", "polresta", "kapolres", "dprd",
-        "menuju", "sekitar", "se", "pilkada",
+        "menuju", "sekitar", "se", "pilkada", "walkot",
     }
 )
 # Capitals that are also everyday words or belong to two regencies: never used as evidence.
@@ -46,7 +46,16 @@ CAPITAL_STOPLIST = frozenset(
     }
 )
 # Words before a name that make it a street or a vessel, not the region ("Jalan Samarinda", "KM Bontang").
-NON_PLACE_PREFIX = frozenset({"jalan", "jl", "jln", "gang", "gg", "km", "kmp", "kri", "tb", "mv", "mt"})
+# Bays, straits, rivers, lakes and bridges named after a region are not the region ("Teluk Balikpapan").
+NON_PLACE_PREFIX = frozenset(
+    {"jalan", "jl", "jln", "gang", "gg", "km", "kmp", "kri", "tb", "mv", "mt", "teluk", "selat", "sungai",
+     "danau", "jembatan", "bengawan"}
+)
+# A place followed by one of these is abroad ("Malaka, Malaysia").
+FOREIGN_LOCATORS = re.compile(
+    r"\s*,\s*(Malaysia|Singapura|Singapore|Brunei|Thailand|Filipina|Vietnam|Australia|Timor Leste|Papua Nugini|"
+    r"Tiongkok|China|Jepang|India|Arab Saudi|Belanda|Amerika)\b"
+)
 KABUPATEN_FORMS = ("kabupaten", "kab", "pemkab", "bupati", "kabupaten administrasi")
 KOTA_FORMS = ("kota", "pemkot", "kotamadya", "wali kota", "walikota", "walkot", "kota administrasi")
 PROVINCE_FORMS = ("provinsi", "prov", "pemprov", "gubernur", "pemerintah provinsi")
@@ -320,8 +329,12 @@ class Tagger:
             return False
         if i > 0 and toks[i - 1][0] in NON_PLACE_PREFIX:
             return True
+        if i > 1 and toks[i - 1][0] == "raya" and toks[i - 2][0] in NON_PLACE_PREFIX:  # "Jl. Raya Singkil"
+            return True
         if not alias.rule or i + n >= len(toks):
             return False
+        if FOREIGN_LOCATORS.match(text, toks[i + n - 1][2]):
+            return True
         # "Kuningan, Jakarta Selatan" or "Ketapang, Banyuwangi (Jawa Timur)": a local place name followed
         # by the region that contains it. Only a province, or a Jakarta city, counts as such a locator,
         # so lists like "Medan, Makassar dan Padang" keep every city.
@@ -341,7 +354,8 @@ class Tagger:
         alias: Alias, text: str, toks: list[tuple[str, int, int]], i: int, dateline_end: int
     ) -> bool:
         start = toks[i][1]
-        if not text[start].isupper():
+        # Capitals are evidence only in text that uses them; a lowercased corpus gives no case signal.
+        if not text[start].isupper() and any(c.isupper() for c in text):
             return False
         if alias.rule == "case" or start < dateline_end:
             return True

@@ -121,13 +121,14 @@ def test_every_kaltim_unit_is_found_by_name_and_form() -> None:
         assert codes(f"Berita dari {r.display.upper()} hari ini") == [r.code], r.display
 
 
-GOLD = Path(__file__).parent / "data" / "regions" / "labelled.jsonl"
+GOLD_DIR = Path(__file__).parent / "data" / "regions"
 
 
-def read_gold() -> list[dict[str, object]]:
+def read_gold(name: str) -> list[dict[str, object]]:
     import json
 
-    return [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    path = GOLD_DIR / f"{name}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def score(items: list[dict[str, object]]) -> tuple[float, float, int, list[str]]:
@@ -146,12 +147,14 @@ def score(items: list[dict[str, object]]) -> tuple[float, float, int, list[str]]
     return precision, recall, tp, misses
 
 
-def test_labelled_set_precision_and_recall() -> None:
-    items = read_gold()
+@pytest.mark.parametrize("name", ["labelled", "heldout"])
+def test_labelled_set_precision_and_recall(name: str) -> None:
+    """Two hand-labelled sets of real sentences (see tests/data/regions/GUIDELINES.md)."""
+    items = read_gold(name)
     assert len(items) >= 150
     assert sum(1 for i in items if i["codes"]) >= 100
     precision, recall, tp, misses = score(items)
-    print(f"region tagger on {len(items)} labelled sentences: precision={precision:.3f} recall={recall:.3f} "
+    print(f"region tagger on {len(items)} {name} sentences: precision={precision:.3f} recall={recall:.3f} "
           f"true_positives={tp}")
     print("\n".join(misses))
     assert precision >= 0.97, misses
