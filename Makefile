@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint bench es es-stop clean
+.PHONY: install tools test lint bench es es-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,15 +14,26 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Elasticsearch for the tests is fetched with Maven by scripts/elasticsearch (a JDK 21+ must be present).
+tools:
+	@command -v mvn >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq maven; } \
+		|| { echo "make: Maven (mvn) is needed to fetch Elasticsearch: apt-get install maven"; exit 1; }
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+test: lint tools
 	$(BIN)/pytest
 
 bench: install
 	$(BIN)/python bench/store.py
+
+es: install tools
+	scripts/elasticsearch start
+
+es-stop:
+	scripts/elasticsearch stop
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache pantau-data

@@ -1,11 +1,14 @@
-"""Benchmark the SQLite store at realistic scale: upsert docs/s, search and timeseries p50/p95.
+"""Benchmark both stores at realistic scale: upsert docs/s, search and timeseries p50/p95.
 
-Naive and optimised paths run side by side on the same data:
+SQLite and Elasticsearch index the same synthetic articles in one run, and a final table
+puts them side by side. Within each backend, naive and optimised paths run on the same
+data (Elasticsearch's are described in ``bench/store_es.py``). For SQLite:
 - upsert: one transaction per article (naive) vs Pantau's batched ``BEGIN IMMEDIATE`` upserts;
 - search: ``LIKE '%word%'`` scans over the table (naive) vs FTS5 with bm25 (Pantau);
 - timeseries: per-row Python bucketing (naive) vs Pantau's SQL aggregation.
 
-Usage: python bench/store.py [--n 100000]   (prints figures; asserts nothing about time)
+Usage: python bench/store.py [--n 100000] [--backends sqlite,es]
+(prints figures; asserts nothing about time; ES comes from $PANTAU_ES_URL or scripts/elasticsearch)
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.synth import QUERIES, articles
 from index import Filters
 from index.sqlite import SqliteStore
+from pantau.article import Article
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -62,21 +66,12 @@ def naive_upsert(path: Path, docs: list) -> float:  # type: ignore[type-arg]
     return len(docs) / elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=100_000, help="articles to index (default 100000)")
-    parser.add_argument("--naive-n", type=int, default=5_000, help="articles for the naive per-row upsert")
-    parser.add_argument("--repeat", type=int, default=3, help="passes over the query set")
-    args = parser.parse_args()
-
-    print(f"generating {args.n} synthetic articles ...", flush=True)
-    docs = list(articles(args.n))
-    words_t = statistics.mean(len(a.title.split()) for a in docs[:1000])
-    words_b = statistics.mean(len(a.body.split()) for a in docs[:1000])
-    print(f"  mean title {words_t:.1f} words, mean body {words_b:.0f} words")
+def bench_sqlite(docs: list[Article], *, naive_n: int, repeat: int) -> dict[str, float]:
+    """Index ``docs`` into a throwaway SQLite store, print the table and return the figures."""
+    figures: dict[str, float] = {}
 
     with tempfile.TemporaryDirectory() as tmp:
-        naive_rate = naive_upsert(Path(tmp) / "naive.db", docs[: args.naive_n])
+        naive_rate = naive_upsert(Path(tmp) / "naive.db", docs[: naive_n])
         store = SqliteStore(f"sqlite:///{tmp}/pantau.db")
         t = time.perf_counter()
         result = store.upsert(docs)
@@ -87,7 +82,7 @@ def main() -> None:
         print(f"\nSQLite store, {len(docs)} articles ({size_mb:.0f} MB on disk)")
         print(f"{'measure':<42}{'naive':>16}{'pantau':>16}")
         print(f"{'upsert docs/s':<42}{naive_rate:>16.0f}{len(docs) / upsert_s:>16.0f}")
-        print(f"{'  (naive: one commit per article, first ' + str(args.naive_n) + ')':<42}")
+        print(f"{'  (naive: one commit per article, first ' + str(naive_n) + ')':<42}")
 
         con = sqlite3.connect(f"{tmp}/pantau.db")
 
@@ -111,8 +106,8 @@ def main() -> None:
         filt = Filters(regions=("64.72",), since=datetime(2025, 6, 10, tzinfo=UTC),
                        until=datetime(2025, 6, 20, tzinfo=UTC))
         naive_lat = each(naive_search, QUERIES[:5], 1)
-        fts_lat = each(store.search, QUERIES, args.repeat)
-        fts_f = each(lambda q: store.search(q, filt), QUERIES, args.repeat)
+        fts_lat = each(store.search, QUERIES, repeat)
+        fts_f = each(lambda q: store.search(q, filt), QUERIES, repeat)
         n50, n95 = percentiles(naive_lat)
         f50, f95 = percentiles(fts_lat)
         g50, g95 = percentiles(fts_f)
@@ -134,11 +129,56 @@ def main() -> None:
         t50, t95 = percentiles(naive_ts)
         p50, p95 = percentiles(pantau_ts)
         r50, r95 = percentiles(region_ts)
+        figures.update(bulk_docs_s=len(docs) / upsert_s, search_p50_ms=f50, search_p95_ms=f95,
+                       search_filtered_p50_ms=g50, search_filtered_p95_ms=g95, timeseries_p50_ms=p50,
+                       timeseries_p95_ms=p95, timeseries_region_p50_ms=r50, timeseries_region_p95_ms=r95)
         print(f"{'timeseries by day, WITA, p50 / p95 ms':<42}{f'{t50:.0f} / {t95:.0f}':>16}"
               f"{f'{p50:.0f} / {p95:.0f}':>16}")
         print(f"{'  one region (64.72)':<42}{'':>16}{f'{r50:.0f} / {r95:.0f}':>16}")
         con.close()
         store.close()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100_000, help="articles to index (default 100000)")
+    parser.add_argument("--naive-n", type=int, default=5_000, help="articles for the naive per-row upsert")
+    parser.add_argument("--repeat", type=int, default=3, help="passes over the query set")
+    parser.add_argument("--backends", default="sqlite,es", help="comma-separated: sqlite, es")
+    args = parser.parse_args()
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+
+    print(f"generating {args.n} synthetic articles ...", flush=True)
+    docs = list(articles(args.n))
+    words_t = statistics.mean(len(a.title.split()) for a in docs[:1000])
+    words_b = statistics.mean(len(a.body.split()) for a in docs[:1000])
+    print(f"  mean title {words_t:.1f} words, mean body {words_b:.0f} words")
+
+    results: dict[str, dict[str, float]] = {}
+    if "sqlite" in backends:
+        results["SQLite"] = bench_sqlite(docs, naive_n=min(args.naive_n, args.n), repeat=args.repeat)
+    if "es" in backends:
+        from bench.store_es import bench_es
+
+        results["Elasticsearch"] = bench_es(len(docs), docs, naive_n=min(2_000, args.n), repeat=args.repeat)
+    if len(results) > 1:
+        names = list(results)
+        print(f"\nside by side, {len(docs)} articles")
+        print(f"{'measure':<42}" + "".join(f"{n:>16}" for n in names))
+        rows = [
+            ("bulk upsert docs/s", "bulk_docs_s", "{:.0f}"),
+            ("search p50 ms", "search_p50_ms", "{:.1f}"),
+            ("search p95 ms", "search_p95_ms", "{:.1f}"),
+            ("search + filters p50 ms", "search_filtered_p50_ms", "{:.1f}"),
+            ("search + filters p95 ms", "search_filtered_p95_ms", "{:.1f}"),
+            ("timeseries by day p50 ms", "timeseries_p50_ms", "{:.1f}"),
+            ("timeseries by day p95 ms", "timeseries_p95_ms", "{:.1f}"),
+            ("timeseries one region p50 ms", "timeseries_region_p50_ms", "{:.1f}"),
+            ("timeseries one region p95 ms", "timeseries_region_p95_ms", "{:.1f}"),
+        ]
+        for label, key, fmt in rows:
+            print(f"{label:<42}" + "".join(f"{fmt.format(results[n][key]):>16}" for n in names))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ SOURCES = ["antara-kaltim", "tribun-kaltim", "kaltim-post", "niaga-asia", "iniba
 TOPICS = ["pemerintahan", "ekonomi", "infrastruktur", "kesehatan", "pendidikan", "lingkungan", "bencana",
           "hukum & keamanan", "energi & tambang", "ikn"]
 WEIGHTS = [1 / (rank + 1) for rank in range(len(WORDS))]
-START = datetime(2025, 6, 1, tzinfo=UTC)
+START = datetime(2025, 5, 1, tzinfo=UTC)
 
 
 def _words(rng: random.Random, n: int) -> str:
@@ -57,7 +57,7 @@ def articles(n: int, seed: int = 7) -> Iterator[Article]:
         paragraphs = [_words(rng, rng.randint(50, 90)) for _ in range(rng.randint(4, 7))]
         body = f"{place.upper()}, Pantau - " + "\n\n".join(paragraphs)
         label = rng.choices(["positive", "neutral", "negative", ""], weights=[3, 5, 3, 1])[0]
-        published = START + timedelta(seconds=rng.randint(0, 30 * 86400))
+        published = START + timedelta(seconds=rng.randint(0, 90 * 86400))  # three monthly indices
         yield Article.create(
             url=f"https://{rng.choice(SOURCES)}.example.id/berita/{i}",
             title=title,

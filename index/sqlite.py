@@ -471,7 +471,7 @@ class SqliteStore(Store):
         con = self._con()
         key = "COALESCE(NULLIF(a.cluster_id, ''), a.id)"
         groups = con.execute(
-            f"""SELECT {key} AS k, COUNT(*), SUM(a.sentiment = 'negative'), MAX(a.published_at)
+            f"""SELECT {key} AS k, COUNT(*), TOTAL(a.sentiment = 'negative'), MAX(a.published_at)
                 FROM articles a WHERE {where} GROUP BY k
                 ORDER BY 3 DESC, 2 DESC, 4 DESC, k LIMIT ?""",
             [*params, limit],

@@ -230,6 +230,9 @@ class Store(abc.ABC):
     def top_stories(self, filters: Filters | None = None, *, limit: int = 10) -> list[Story]:
         """Clusters ranked by negative copies, then total copies, then recency."""
 
+    def refresh(self) -> None:  # noqa: B027 - optional hook
+        """Make every acknowledged write visible to searches (a no-op where writes are visible at once)."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 
@@ -241,15 +244,19 @@ class Store(abc.ABC):
 
 
 def open_store(url: str) -> Store:
-    """Open the backend named by ``url`` (``sqlite:///path`` or ``http(s)://host:port``)."""
+    """Open the backend named by ``url`` (``sqlite:///path`` or ``http(s)://host:port[/prefix]``)."""
     if url.startswith("sqlite://"):
         from index.sqlite import SqliteStore
 
         return SqliteStore(url)
     if url.startswith(("http://", "https://")):
-        try:
-            from index.elastic import ElasticStore  # type: ignore[import-not-found,unused-ignore]
-        except ImportError as exc:  # pragma: no cover - until the backend lands
-            raise StoreError(f"Elasticsearch backend is not available: {exc}") from exc
-        return ElasticStore(url)  # type: ignore[no-any-return,unused-ignore]
+        from urllib.parse import urlsplit, urlunsplit
+
+        from index.elastic import ElasticStore
+
+        # An optional path names the index prefix, so offices (or test runs) can share one cluster:
+        # http://127.0.0.1:9200/pantau-kaltim → indices pantau-kaltim-articles-*.
+        parts = urlsplit(url)
+        prefix = parts.path.strip("/") or "pantau"
+        return ElasticStore(urlunsplit((parts.scheme, parts.netloc, "", "", "")), prefix=prefix)
     raise StoreError(f"unsupported store URL {url!r}: expected sqlite:///path.db or http://host:port")

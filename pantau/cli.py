@@ -277,6 +277,27 @@ def index_load(
         typer.echo(f"  … and {len(report.rejected) - 20} more (use --json for all)", err=True)
 
 
+@index_app.command("reindex")
+def index_reindex(
+    version: Annotated[int, typer.Option("--version", min=1, help="Mapping version in index/templates to move to.")],
+    delete_old: Annotated[bool, typer.Option("--delete-old", help="Delete the old indices after the swap.")] = False,
+) -> None:
+    """Move Elasticsearch to a new mapping version without a search outage (alias swap)."""
+    cfg = load_settings()
+    if not cfg.store.url.startswith(("http://", "https://")):
+        raise fail(f"reindex applies to Elasticsearch stores; [store] url is {cfg.store.url}")
+    from index.elastic import ElasticStore
+    from index.es_reindex import reindex
+
+    try:
+        with open_store(cfg.store.url) as store:
+            assert isinstance(store, ElasticStore)
+            report = reindex(store, version, delete_old=delete_old)
+    except StoreError as exc:
+        raise fail(str(exc), 1) from None
+    _echo_json(report.to_dict())
+
+
 @config_app.command("check")
 def config_check() -> None:
     """Validate the configuration and summarise it."""

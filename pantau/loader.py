@@ -85,6 +85,7 @@ def load_jsonl(source: Path | IO[str], store: Store, tagger: Tagger, batch: int 
                 pending = []
         if pending:
             _flush(store, pending, report)
+        store.refresh()  # a search right after the load sees every article
     finally:
         if isinstance(source, Path):
             handle.close()

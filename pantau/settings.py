@@ -79,9 +79,9 @@ def _copy(value: Any) -> Any:
 def _store_url(value: str) -> str | None:
     if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
         return None
-    if re.match(r"^https?://[^/\s:]+(:\d+)?/?$", value):
+    if re.match(r"^https?://[^/\s]+(:\d+)?(/[a-z0-9][a-z0-9_-]*)?/?$", value):
         return None
-    return "sqlite:///path.db or http://host:port"
+    return "sqlite:///path.db or http://host:port[/index-prefix]"
 
 
 def _http_url(value: str) -> str | None:
@@ -148,7 +148,8 @@ class StoreSettings:
     url: str = setting(
         "sqlite:///pantau-data/pantau.db",
         "Where articles live: sqlite:///path.db (embedded; relative paths are relative to the working "
-        "directory) or http://host:port for Elasticsearch. PANTAU_STORE overrides it.",
+        "directory) or http://host:port for Elasticsearch, optionally with /prefix naming the indices "
+        "(default pantau). PANTAU_STORE overrides it.",
         check=_store_url,
     )
 

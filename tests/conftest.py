@@ -10,7 +10,10 @@ import pytest
 from index import Store
 from index.sqlite import SqliteStore
 
-BACKENDS = ["sqlite"]
+pytest_plugins = ["tests.es_server"]
+
+# The contract suite runs unchanged on each backend; "es" is a real server from scripts/elasticsearch.
+BACKENDS = ["sqlite", "es"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -20,7 +23,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         s: Store = SqliteStore(f"sqlite:///{tmp_path / 'pantau.db'}")
         yield s
         s.close()
-    else:  # pragma: no cover - other backends register their own fixture
+    else:
         yield request.getfixturevalue(f"{request.param}_store")
 
 

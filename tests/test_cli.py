@@ -161,3 +161,36 @@ def test_hostile_search_text_from_the_command_line(tmp_path: Path) -> None:
 def test_config_docs_match_the_committed_reference(tmp_path: Path) -> None:
     done = pantau("config", "docs", cwd=tmp_path)
     assert done.stdout == (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.es
+def test_index_load_and_search_on_elasticsearch(tmp_path: Path, es_url: str) -> None:
+    """The same commands work on Elasticsearch, chosen by PANTAU_STORE (with an index prefix)."""
+    import uuid
+
+    from index.elastic import ElasticStore
+
+    prefix = f"pantau-cli-{uuid.uuid4().hex[:10]}"
+    env = {"PANTAU_STORE": f"{es_url}/{prefix}"}
+    path = tmp_path / "articles.jsonl"
+    path.write_text("\n".join([article_line(n) for n in range(1, 5)] + ["{broken"]) + "\n", encoding="utf-8")
+    try:
+        done = pantau("index", "load", str(path), "--json", cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        assert (report["indexed"], report["rejected"]) == (4, 1)
+        found = json.loads(pantau("search", "banjir", "--region", "64", "--json", cwd=tmp_path, env=env).stdout)
+        assert found["total"] == 4
+        assert found["hits"][0]["regions"] == ["64.72", "64.02"]
+        status = json.loads(pantau("status", "--json", cwd=tmp_path, env=env).stdout)
+        assert status["store"] == f"{es_url}/{prefix}" and status["articles"] == 4
+    finally:
+        store = ElasticStore(es_url, prefix=prefix)
+        store.drop()
+        store.close()
+
+
+def test_reindex_refuses_sqlite(tmp_path: Path) -> None:
+    done = pantau("index", "reindex", "--version", "2", cwd=tmp_path,
+                  env={"PANTAU_STORE": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+    assert done.returncode == 2 and "reindex applies to Elasticsearch" in done.stderr

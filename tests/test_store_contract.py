@@ -242,3 +242,14 @@ def test_crawl_runs(store: Store) -> None:
 def test_count_matches_search_total(loaded: Store) -> None:
     for f in (Filters(), Filters(regions=("64.72",)), Filters(sentiment=("negative", "neutral"))):
         assert loaded.count(f) == loaded.search("", f).total
+
+
+def test_top_stories_rank_unscored_clusters_by_size(store: Store) -> None:
+    fresh = [make(40 + i, f"Kapal terbalik di Sungai Mahakam {i}", "Tim SAR mencari korban.", regions=("64.72",),
+                  hours=i, cluster="c-kapal") for i in range(3)]
+    single = make(50, "Rapat anggaran di Bontang", "Dewan membahas anggaran.", regions=("64.74",),
+                  sentiment="neutral", hours=10)
+    store.upsert([*fresh, single])
+    stories = store.top_stories()
+    assert [s.cluster_id for s in stories] == ["c-kapal", single.id]
+    assert (stories[0].count, stories[0].negative) == (3, 0)
