@@ -118,6 +118,7 @@ class CrawlRun:
     finished_at: datetime
     fetched: int = 0
     new: int = 0
+    updated: int = 0  # stored articles re-fetched because their feed or sitemap said they changed
     duplicate: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
@@ -132,6 +133,7 @@ class CrawlRun:
             "finished_at": iso(self.finished_at),
             "fetched": self.fetched,
             "new": self.new,
+            "updated": self.updated,
             "duplicate": self.duplicate,
             "dropped": dict(self.dropped),
             "errors": dict(self.errors),
@@ -148,6 +150,7 @@ class CrawlRun:
             finished_at=parse_datetime(d["finished_at"], "finished_at"),
             fetched=int(d.get("fetched", 0)),
             new=int(d.get("new", 0)),
+            updated=int(d.get("updated", 0)),
             duplicate=int(d.get("duplicate", 0)),
             dropped={str(k): int(v) for k, v in (d.get("dropped") or {}).items()},
             errors={str(k): int(v) for k, v in (d.get("errors") or {}).items()},

@@ -142,6 +142,69 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
             )
 
 
+def _crawl_summary(runs: dict[str, Any]) -> list[str]:
+    """One screen: a line per source, then the reasons behind drops, errors and blocks."""
+    header = f"{'source':<28}{'fetched':>8}{'new':>6}{'updated':>8}{'dup':>6}{'dropped':>8}{'errors':>7}{'blocked':>8}"
+    lines = [header, "-" * len(header)]
+    reasons: list[str] = []
+    for name, run in runs.items():
+        dropped = {k: v for k, v in run.dropped.items() if not k.startswith("skipped_")}
+        skipped = sum(v for k, v in run.dropped.items() if k.startswith("skipped_"))
+        lines.append(
+            f"{name[:27]:<28}{run.fetched:>8}{run.new:>6}{run.updated:>8}{run.duplicate:>6}"
+            f"{sum(dropped.values()):>8}{sum(run.errors.values()):>7}{run.blocked:>8}"
+        )
+        detail = [f"{k}={v}" for k, v in sorted(dropped.items())] + [
+            f"error:{k}={v}" for k, v in sorted(run.errors.items())
+        ]
+        if skipped:
+            detail.append(f"already stored={skipped}")
+        if detail:
+            reasons.append(f"  {name}: " + ", ".join(detail))
+    return lines + (["", *reasons] if reasons else [])
+
+
+@app.command()
+def crawl(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Crawl only this source (repeatable); default: all enabled.")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Skip articles published before this day.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print each source's crawl stats as JSON.")] = False,
+) -> None:
+    """Crawl the configured sources into the store (resumable: a stopped crawl continues where it left off)."""
+    from pantau.crawl import CrawlError, run_crawl
+
+    cfg = load_settings()
+    tz = ZoneInfo(cfg.regions.timezone)
+    since_dt = _parse_day(since, tz, "--since", end=False)
+    live = sys.stderr.isatty()
+
+    def progress(per_source: dict[str, dict[str, int]]) -> None:
+        totals = {k: sum(v.get(k, 0) for v in per_source.values()) for k in ("fetched", "new", "errors")}
+        line = (f"crawling {len(per_source)} source(s): fetched={totals['fetched']} new={totals['new']} "
+                f"errors={totals['errors']}")
+        typer.echo(("\r" + line) if live else line, err=True, nl=not live)
+
+    try:
+        runs = run_crawl(cfg, cfg.store.url, source or None, since_dt, progress=progress)
+    except CrawlError as exc:
+        raise fail(str(exc), 1) from None
+    except KeyboardInterrupt:
+        typer.echo("\ninterrupted: the queue is saved; run the same command again to resume", err=True)
+        raise typer.Exit(3) from None
+    if live:
+        typer.echo("", err=True)
+    if json_out:
+        _echo_json({name: run.to_dict() for name, run in runs.items()})
+        return
+    if not runs:
+        typer.echo("no sources to crawl (check [[sources]] enabled = true, or --source)")
+        return
+    for line in _crawl_summary(runs):
+        typer.echo(line)
+
+
 @regions_app.command("tag")
 def regions_tag(
     text: Annotated[str | None, typer.Argument(help="Text to tag; without it, one text per line from stdin.")] = None,

@@ -194,3 +194,29 @@ def test_reindex_refuses_sqlite(tmp_path: Path) -> None:
     done = pantau("index", "reindex", "--version", "2", cwd=tmp_path,
                   env={"PANTAU_STORE": f"sqlite:///{tmp_path / 'db.sqlite'}"})
     assert done.returncode == 2 and "reindex applies to Elasticsearch" in done.stderr
+
+
+def test_crawl_command_summary_and_status(tmp_path: Path) -> None:
+    """`pantau crawl` as an operator runs it: a config file, the local outlet server, a one-screen summary."""
+    from tests.crawlserver import CrawlServer
+
+    with CrawlServer() as server:
+        (tmp_path / "pantau.toml").write_text(
+            "[crawl]\nallow_private_addresses = true\ndownload_timeout = 5\n\n"
+            f'[[sources]]\nname = "cnn"\ntype = "rss"\nurl = "{server.base}/cnn/rss.xml"\n',
+            encoding="utf-8",
+        )
+        done = pantau("crawl", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0].split() == ["source", "fetched", "new", "updated", "dup", "dropped", "errors", "blocked"]
+        row = lines[2].split()
+        assert row[0] == "cnn" and int(row[1]) > 0 and int(row[2]) > 0
+        assert "crawling 1 source(s)" in done.stderr
+        again = json.loads(pantau("crawl", "--json", cwd=tmp_path).stdout)
+        assert again["cnn"]["new"] == 0  # nothing fetched twice
+        status = json.loads(pantau("status", "--json", cwd=tmp_path).stdout)
+        assert status["articles"] == int(row[2])
+        assert status["sources"]["cnn"]["last_crawl"]["new"] == 0
+        unknown = pantau("crawl", "--source", "nope", cwd=tmp_path)
+        assert unknown.returncode == 1 and "unknown source(s) nope" in unknown.stderr

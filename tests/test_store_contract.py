@@ -230,7 +230,7 @@ def test_crawl_runs(store: Store) -> None:
     store.record_crawl(CrawlRun(source="antara-kaltim", started_at=t0, finished_at=t0 + timedelta(minutes=2),
                                 fetched=10, new=8, duplicate=2))
     later = CrawlRun(source="antara-kaltim", started_at=t0 + timedelta(hours=1),
-                     finished_at=t0 + timedelta(hours=1, minutes=1), fetched=3, new=1,
+                     finished_at=t0 + timedelta(hours=1, minutes=1), fetched=3, new=1, updated=1,
                      errors={"http_503": 2}, dropped={"not_indonesian": 1}, blocked=1)
     store.record_crawl(later)
     store.record_crawl(CrawlRun(source="tribun-kaltim", started_at=t0, finished_at=t0, fetched=0))

@@ -1,0 +1,85 @@
+"""Retries with per-domain backoff that honour ``Retry-After``.
+
+Scrapy's own retry re-queues a failed request at once. Pantau slows the whole domain instead:
+on 429 or 503 the domain's download delay becomes the server's ``Retry-After`` (capped at
+``PANTAU_RETRY_AFTER_MAX``, counted when capped); on 403, 429 and 5xx it doubles from
+``PANTAU_BACKOFF_BASE`` up to ``PANTAU_BACKOFF_MAX``. The delay lives on the downloader slot, so it
+spaces every later request to that domain, and AutoThrottle eases it back down as 200s return.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Request, Response
+
+from crawlers import stats
+
+log = logging.getLogger(__name__)
+
+
+def retry_after_seconds(value: str, now: datetime) -> float | None:
+    """``Retry-After`` is either delta-seconds or an HTTP date."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler.settings)
+        self.crawler = crawler
+        s = crawler.settings
+        self.retry_after_max = s.getfloat("PANTAU_RETRY_AFTER_MAX")
+        self.base = s.getfloat("PANTAU_BACKOFF_BASE")
+        self.max = s.getfloat("PANTAU_BACKOFF_MAX")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        return cls(crawler)
+
+    def _slow_domain(self, request: Request, delay: float) -> None:
+        engine = self.crawler.engine
+        if engine is None:
+            return
+        downloader = engine.downloader
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is not None and delay > slot.delay:
+            log.info("backoff domain=%s delay=%.2fs (was %.2fs)", key, delay, slot.delay)
+            slot.delay = delay
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("pantau/backoff_events")
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        status = response.status
+        if status in (403, 429) or status >= 500:
+            engine = self.crawler.engine
+            current = 0.0
+            if engine is not None:
+                slot = engine.downloader.slots.get(engine.downloader.get_slot_key(request))
+                current = slot.delay if slot is not None else 0.0
+            delay = min(self.max, max(self.base, current * 2))
+            header = response.headers.get(b"Retry-After")
+            if header is not None and status in (429, 503):
+                wanted = retry_after_seconds(header.decode("latin-1"), datetime.now(UTC))
+                if wanted is not None:
+                    if wanted > self.retry_after_max:
+                        assert self.crawler.stats is not None
+                        stats.inc(self.crawler.stats, "retry_after_capped")
+                    delay = max(delay, min(wanted, self.retry_after_max))
+            self._slow_domain(request, delay)
+        return super().process_response(request, response)

@@ -1,0 +1,55 @@
+"""Stage 2: decode the bytes without mojibake and extract title, body and authors.
+
+Feed fields are the fallback: a page whose headline cannot be found keeps the feed's title.
+Drops (counted): ``binary`` (not text at all), ``no_body`` / ``body_too_short`` (no article
+text, e.g. a video or gallery page), ``no_title``, ``mojibake`` (text still garbled after repair).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from scrapy.crawler import Crawler
+
+from crawlers import dates, decode, extract
+from crawlers.items import PageItem
+from crawlers.pipelines import Stage, drop
+
+
+class ExtractPipeline(Stage):
+    stage = "extract"
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.min_chars = crawler.settings.getint("PANTAU_MIN_BODY_CHARS")
+        self.default_tz = dates.ZONES.get(crawler.settings.get("PANTAU_DEFAULT_TZ", "WIB"), dates.WIB)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler)
+
+    def handle(self, item: PageItem) -> PageItem:
+        try:
+            decoded = decode.decode(item.body, item.content_type)
+        except decode.NotText as exc:
+            drop(self.stats, "dropped", "binary", f"{item.url}: {exc}")
+        item.html, item.encoding = decoded.text, decoded.encoding
+        if decoded.relabelled:
+            item.notes.append(f"charset relabelled to {decoded.encoding}")
+            assert self.stats is not None
+            self.stats.inc_value("pantau/charset_relabelled")
+        found = extract.extract(item.html, item.response_url, now=datetime.now(UTC), default_tz=self.default_tz)
+        item.title = found.title or (item.feed.title if item.feed else "")
+        item.text = found.body
+        item.authors = found.authors or ((item.feed.author,) if item.feed and item.feed.author else ())
+        item.canonical_link = found.canonical_link
+        item.extracted = found
+        if not item.text:
+            drop(self.stats, "dropped", "no_body", item.url)
+        if len(item.text) < self.min_chars:
+            drop(self.stats, "dropped", "body_too_short", f"{item.url} chars={len(item.text)}")
+        if not item.title.strip():
+            drop(self.stats, "dropped", "no_title", item.url)
+        if decode.has_mojibake(item.title) or decode.has_mojibake(item.text):
+            drop(self.stats, "dropped", "mojibake", item.url)
+        return item

@@ -1,0 +1,26 @@
+"""Stage 5: keep Indonesian articles; count and drop the rest as ``lang_<code>``."""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+
+from crawlers import language
+from crawlers.items import PageItem
+from crawlers.pipelines import Stage, drop
+
+
+class LanguagePipeline(Stage):
+    stage = "language"
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LanguagePipeline:
+        return cls(crawler)
+
+    def handle(self, item: PageItem) -> PageItem:
+        item.lang = language.detect(f"{item.title}\n{item.text}")
+        if item.lang != "id":
+            drop(self.stats, "dropped", f"lang_{item.lang}", item.url)
+        return item

@@ -1,0 +1,1 @@
+"""Pantau's spiders, one per source type: rss, sitemap, listing, search. They only parse and yield."""

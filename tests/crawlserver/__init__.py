@@ -1,0 +1,5 @@
+"""Local HTTP server that replays an Indonesian news web for Pantau's crawl tests and ``make demo``."""
+
+from .server import FAULTS, CrawlServer, running
+
+__all__ = ["FAULTS", "CrawlServer", "running"]
