@@ -62,6 +62,7 @@ def run(job: dict[str, Any]) -> int:
     base.set("PANTAU_STORE_URL", job["store_url"], priority="cmdline")
     base.set("PANTAU_SINCE", job.get("since") or "", priority="cmdline")
     base.set("PANTAU_RESULT_FILE", job["result_file"], priority="cmdline")
+    base.set("PANTAU_STATE_DIR", str(state_dir), priority="cmdline")
     process = CrawlerProcess(base)
     crawlers: list[Crawler] = []
     for i, source in enumerate(job["sources"]):

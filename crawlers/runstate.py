@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from crawlers.dedupe import ClusterIndex, signature
-from index.store import Filters, Store, open_store
+from index.store import Filters, Store, StoreError, open_store
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,11 @@ class RunState:
             since = datetime.now(UTC) - timedelta(days=window_days)
             page, loaded = 1, 0
             while loaded < max_docs:
-                result = self.store.search("", Filters(since=since), sort="oldest", page=page, size=200)
+                try:
+                    result = self.store.search("", Filters(since=since), sort="oldest", page=page, size=200)
+                except StoreError as exc:  # store down: cluster within this crawl only
+                    log.warning("near-dup index not seeded from the store: %s", exc)
+                    break
                 if not result.hits:
                     break
                 for hit in result.hits:

@@ -34,7 +34,7 @@ from twisted.internet import error as txerror
 from twisted.python.failure import Failure
 
 from crawlers import runstate
-from index.store import CrawlRun
+from index.store import CrawlRun, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,10 @@ class CrawlStatsExtension:
         source = str(getattr(spider, "source_name", spider.name))
         run = crawl_run(source, self.stats.get_stats(), self.started, datetime.now(UTC))
         if self.store_url:
-            runstate.get(self.store_url).store.record_crawl(run)
+            try:
+                runstate.get(self.store_url).store.record_crawl(run)
+            except StoreError as exc:
+                log.warning("could not record crawl stats source=%s: %s", source, exc)
         if self.result_file:
             with open(self.result_file, "a", encoding="utf-8") as fh:
                 fh.write(

@@ -45,3 +45,25 @@ def test_since_skips_older_feed_entries(tmp_path: Path) -> None:
     assert len(older) == 3
     assert runs["cnn"].dropped == {"skipped_older_than_since": 3}
     assert runs["cnn"].new == 19 and not fetched & {s.path for s in older}
+
+
+def test_articles_survive_a_store_outage(tmp_path: Path) -> None:
+    """Nothing listens on the store's port during the first crawl; the next crawl writes what it kept."""
+    import socket
+
+    url = f"sqlite:///{tmp_path / 'pantau.db'}"
+    with socket.socket() as sock, CrawlServer() as srv:  # a bound port that never listens: certainly closed
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        source = [{"name": "detik", "type": "rss", "url": srv.base + "/detik/atom.xml"}]
+        down = crawl(source, dead, tmp_path / "state", overrides={"PANTAU_STORE_RETRIES": 0})
+        assert down["detik"].errors.get("store_unavailable") == 16
+        assert down["detik"].new == 0
+        unsaved = tmp_path / "state" / "unsaved" / "detik.jsonl"
+        assert len(unsaved.read_text(encoding="utf-8").splitlines()) == 16
+        srv.reset_hits()
+        again = crawl(source, url, tmp_path / "state")
+    assert again["detik"].new == 16 and not again["detik"].errors
+    assert not unsaved.exists()
+    with open_store(url) as store:
+        assert store.count() == 16

@@ -19,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
 from crawlers import dates, runstate, stats
+from index.store import StoreError
 from pantau import urls
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,12 @@ class KnownArticleFilter:
                 ids[url] = urls.article_id(urls.canonicalize(url))
             except urls.InvalidURL:
                 continue
-        known = runstate.get(self.store_url).store.get(list(set(ids.values()))) if ids else {}
+        try:
+            known = runstate.get(self.store_url).store.get(list(set(ids.values()))) if ids else {}
+        except StoreError as exc:
+            # The store is down: fetch as if nothing were stored; the store pipeline keeps what it cannot write.
+            log.warning("store unavailable for the incremental check, fetching all %d links: %s", len(ids), exc)
+            known = {}
         now = datetime.now(UTC)
         out: list[Any] = []
         assert self.crawler.stats is not None

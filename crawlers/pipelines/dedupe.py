@@ -11,13 +11,17 @@ Near: syndicated copies (a regional portal republishing wire text) keep their ow
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawlers import runstate, stats
 from crawlers.items import PageItem
 from crawlers.pipelines import Stage
+from index.store import StoreError
 
+log = logging.getLogger(__name__)
 
 class ExactDedupePipeline(Stage):
     stage = "dedupe_exact"
@@ -45,7 +49,11 @@ class ExactDedupePipeline(Stage):
         other = self.state.seen_hashes.get(item.content_hash)
         if other is not None and other != item.article_id:
             raise self._duplicate("same_text_other_url")
-        stored = self.state.store.get([item.article_id]).get(item.article_id)
+        try:
+            stored = self.state.store.get([item.article_id]).get(item.article_id)
+        except StoreError as exc:  # store down: treat as new; the store pipeline keeps it for later
+            log.warning("store unavailable for dedupe id=%s: %s", item.article_id, exc)
+            stored = None
         self.state.seen_hashes.setdefault(item.content_hash, item.article_id)
         if stored is not None:
             takes_over = stored.source_type == "aggregator" and item.source_type != "aggregator"

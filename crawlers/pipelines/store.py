@@ -3,14 +3,18 @@
 Each batch's ``indexed + rejected`` equals its size; rejected articles are counted as dropped
 ``store_rejected`` with the store's reason. A store that cannot be reached is a transient failure:
 the batch is retried (``PANTAU_STORE_RETRIES`` times) and then counted as ``errors/store_unavailable``
-per article.
+per article, and the articles themselves go to ``<state>/unsaved/<source>.jsonl``: the next crawl writes
+them first, so an outage loses nothing even when the URLs are already marked as seen.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from time import perf_counter
 
 from scrapy.crawler import Crawler
@@ -34,6 +38,30 @@ class StorePipeline(Stage):
         self.batch_size = crawler.settings.getint("PANTAU_STORE_BATCH")
         self.retries = crawler.settings.getint("PANTAU_STORE_RETRIES", 3)
         self.pending: list[tuple[Article, bool]] = []
+        state_dir = crawler.settings.get("PANTAU_STATE_DIR", "")
+        source = json.loads(crawler.settings.get("PANTAU_SOURCE", "{}") or "{}").get("name", "")
+        self.unsaved: Path | None = None
+        if state_dir and source:
+            self.unsaved = Path(state_dir) / "unsaved" / (re.sub(r"[^A-Za-z0-9_.-]+", "_", source) + ".jsonl")
+
+    def open_spider(self) -> None:
+        """Write what an earlier crawl could not (the store was down), before anything new."""
+        if self.unsaved is None or not self.unsaved.exists():
+            return
+        lines = self.unsaved.read_text(encoding="utf-8").splitlines()
+        articles = [Article.from_dict(json.loads(line)) for line in lines if line.strip()]
+        try:
+            result = self.state.store.upsert(articles)
+        except StoreError as exc:
+            log.warning("store still unavailable; %d unsaved articles kept: %s", len(articles), exc)
+            return
+        assert self.stats is not None
+        stats.inc(self.stats, "new", count=result.indexed)
+        for rejection in result.rejected:
+            stats.inc(self.stats, "dropped", "store_rejected")
+            log.warning("store rejected id=%s reason=%s", rejection.id, rejection.reason)
+        self.unsaved.unlink()
+        log.info("replayed unsaved articles indexed=%d rejected=%d", result.indexed, len(result.rejected))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -94,6 +122,11 @@ class StorePipeline(Stage):
                 time.sleep(min(2.0, 0.2 * 2**attempt))
         else:
             stats.inc(self.stats, "errors", "store_unavailable", len(batch))
+            if self.unsaved is not None:
+                self.unsaved.parent.mkdir(parents=True, exist_ok=True)
+                with self.unsaved.open("a", encoding="utf-8") as fh:
+                    for article, _ in batch:
+                        fh.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
             return
         rejected = {r.id: r.reason for r in result.rejected}
         for article, is_update in batch:
