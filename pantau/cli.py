@@ -6,6 +6,7 @@ stops with a clear message (file, key, expected, found) and exit status 2.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import sys
@@ -309,7 +310,8 @@ def search(
         typer.echo(f"\n{when} {tz.key}  {a.source}  [{label}]  regions={codes}")
         typer.echo(f"  {a.title}")
         for fragment in hit.highlights.get("body", [])[:1]:
-            typer.echo("  … " + fragment.replace("<mark>", "[").replace("</mark>", "]") + " …")
+            text = html.unescape(fragment.replace("<mark>", "[").replace("</mark>", "]"))
+            typer.echo("  " + " ".join(text.split()))
         typer.echo(f"  {a.url}")
 
 
