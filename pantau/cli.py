@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from index import Filters, StoreError, open_store
+from nlp import cli as nlp_cli
 from pantau import __version__, regions, settings
 from pantau.loader import load_jsonl
 from pantau.settings import ConfigError, Settings
@@ -34,6 +35,7 @@ config_app = typer.Typer(help="Inspect and document the configuration.", no_args
 app.add_typer(regions_app, name="regions")
 app.add_typer(index_app, name="index")
 app.add_typer(config_app, name="config")
+app.add_typer(nlp_cli.app, name="nlp")
 
 log = logging.getLogger("pantau")
 
@@ -204,6 +206,29 @@ def crawl(
         return
     for line in _crawl_summary(runs):
         typer.echo(line)
+
+
+@app.command()
+def score(
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Score at most N pending articles (0 = all).")] = 0,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Score pending articles in the store: sentiment and topics, in batches (resumable)."""
+    from pantau.score import score_pending
+
+    cfg = load_settings()
+    try:
+        with open_store(cfg.store.url) as store:
+            counts = score_pending(store, cfg, limit)
+            store.refresh()
+            remaining = store.status_counts()["pending"]
+    except StoreError as exc:
+        raise fail(str(exc), 1) from None
+    counts["pending"] = remaining
+    if json_out:
+        _echo_json(counts)
+        return
+    typer.echo(f"scored {counts['scored']} articles in {counts['seconds']} s; {remaining} still pending")
 
 
 @regions_app.command("tag")

@@ -1,0 +1,147 @@
+"""Training recipes: one TOML file says everything needed to rebuild a model.
+
+A recipe names the data (files plus label mapping, or a ``prepare`` step that builds them from the
+staged third-party data), the base (``scratch``: a new small BERT with its own WordPiece
+tokenizer; or ``pretrained``: a local Hugging Face directory or hub id), the optional masked-LM
+pre-training pass and the fine-tuning schedule. Paths are relative to the recipe file's
+directory's parent when they start with ``./`` or ``../``; otherwise relative to the current
+directory. ``recipes/sentiment-id-news.toml`` is the shipped model's recipe.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class RecipeError(ValueError):
+    """The recipe file is malformed: the message names the file, the key and what was expected."""
+
+
+@dataclass(kw_only=True, frozen=True)
+class DataSpec:
+    prepare: str = ""  # "sentiment": build files from `shared` with nlp.prepare_sentiment
+    shared: str = "../shared/data"
+    train: str = ""
+    valid: tuple[str, ...] = ()
+    text_col: str = "text"
+    label_col: str = "label"
+    label_map: dict[str, str] = field(default_factory=dict)
+    # Unlabelled text for the tokenizer and masked-LM pass (one text per line); empty means
+    # Pantau's news corpus built from `shared` (nlp.prepare_sentiment.unlabelled_news_text).
+    unlabelled: tuple[str, ...] = ()
+    # In-domain labelled files added to the training set `train_extra_repeat` times (oversampled).
+    train_extra: tuple[str, ...] = ()
+    train_extra_repeat: int = 1
+
+
+@dataclass(kw_only=True, frozen=True)
+class BaseSpec:
+    kind: str = "scratch"  # scratch | pretrained
+    path: str = ""  # for pretrained: local HF dir or hub id
+    vocab_size: int = 16000
+    hidden: int = 256
+    layers: int = 4
+    heads: int = 4
+    intermediate: int = 1024
+    max_position: int = 512
+
+
+@dataclass(kw_only=True, frozen=True)
+class PretrainSpec:
+    enabled: bool = False
+    epochs: int = 1
+    batch_size: int = 64
+    lr: float = 5e-4
+    mask_prob: float = 0.15
+    max_len: int = 64
+    include_train_texts: bool = True
+
+
+@dataclass(kw_only=True, frozen=True)
+class FinetuneSpec:
+    epochs: int = 3
+    batch_size: int = 32
+    lr: float = 1e-4
+    warmup: float = 0.06
+    weight_decay: float = 0.01
+    max_len: int = 128
+    class_weighting: str = "sqrt"  # none | sqrt (inverse square-root of class frequency)
+    select_on: tuple[str, ...] = ()  # valid file stems whose mean macro-F1 picks the best epoch
+
+
+@dataclass(kw_only=True, frozen=True)
+class Recipe:
+    path: Path
+    name: str
+    seed: int
+    output: str
+    work_dir: str
+    threads: int
+    data: DataSpec
+    base: BaseSpec
+    pretrain: PretrainSpec
+    finetune: FinetuneSpec
+    checkpoint_every: int = 200
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def resolve(self, p: str) -> Path:
+        """Resolve a path from the recipe: relative to the repository root (the recipe's parent dir)."""
+        path = Path(p)
+        if path.is_absolute():
+            return path
+        return (self.path.resolve().parent.parent / path).resolve()
+
+
+def _section(raw: dict[str, Any], key: str, cls: type[Any], path: Path) -> Any:
+    sec = raw.get(key, {})
+    if not isinstance(sec, dict):
+        raise RecipeError(f"{path}: [{key}] must be a table")
+    known = set(cls.__dataclass_fields__)
+    unknown = set(sec) - known
+    if unknown:
+        raise RecipeError(f"{path}: unknown keys in [{key}]: {sorted(unknown)}; expected some of {sorted(known)}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in sec.items()}
+    defaults = cls()
+    for k, v in values.items():
+        expected = type(getattr(defaults, k))
+        if expected is float and isinstance(v, int):
+            values[k] = float(v)
+        elif not isinstance(values[k], expected):
+            raise RecipeError(f"{path}: [{key}].{k} must be {expected.__name__}, got {type(v).__name__}")
+    return cls(**values)
+
+
+def load_recipe(path: str | Path) -> Recipe:
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RecipeError(f"{p}: cannot read recipe: {exc}") from exc
+    for key in ("name", "output"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise RecipeError(f"{p}: top-level key {key!r} must be a non-empty string")
+    base = _section(raw, "base", BaseSpec, p)
+    if base.kind not in ("scratch", "pretrained"):
+        raise RecipeError(f"{p}: [base].kind must be 'scratch' or 'pretrained', got {base.kind!r}")
+    if base.kind == "pretrained" and not base.path:
+        raise RecipeError(f"{p}: [base].path is required when kind = 'pretrained'")
+    data = _section(raw, "data", DataSpec, p)
+    if not data.train:
+        raise RecipeError(f"{p}: [data].train is required")
+    return Recipe(
+        path=p,
+        name=raw["name"],
+        seed=int(raw.get("seed", 13)),
+        output=raw["output"],
+        work_dir=str(raw.get("work_dir", f"build/nlp/runs/{raw['name']}")),
+        threads=int(raw.get("threads", 2)),
+        checkpoint_every=int(raw.get("checkpoint_every", 200)),
+        data=data,
+        base=base,
+        pretrain=_section(raw, "pretrain", PretrainSpec, p),
+        finetune=_section(raw, "finetune", FinetuneSpec, p),
+        raw=raw,
+    )

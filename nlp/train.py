@@ -1,0 +1,451 @@
+"""``pantau nlp train RECIPE.toml``: build a sentiment classifier from a recipe.
+
+Stages, each resumable (a killed run restarts from the last checkpoint in ``work_dir``):
+
+1. data: optional ``prepare`` step (see :mod:`nlp.prepare_sentiment`), then the labelled files;
+2. base: either a local Hugging Face model (fine-tuning) or, from scratch, a WordPiece tokenizer
+   trained on unlabelled Indonesian news text plus a small BERT;
+3. optional masked-LM pre-training on that unlabelled text (loss on masked positions only);
+4. fine-tuning with class weighting, evaluated on every valid file after each epoch; the epoch
+   with the best mean macro-F1 on ``select_on`` files is kept;
+5. the model directory (weights in fp16 for scratch models to keep the shipped copy small; they
+   load as fp32), ``metrics.json``, ``recipe.toml`` and a model card ``README.md``.
+
+Everything random is seeded from the recipe's ``seed``. One caveat: ``tokenizers`` breaks WordPiece
+frequency ties in hash order, so two fresh runs can differ in a handful of vocabulary entries (one of
+16,000 in the shipped recipe); a resumed run reuses the saved tokenizer, and with the same tokenizer
+the rest of the run is repeatable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    BertConfig,
+    BertForMaskedLM,
+    BertForSequenceClassification,
+    PreTrainedTokenizerBase,
+    get_linear_schedule_with_warmup,
+)
+
+from nlp import prepare_sentiment
+from nlp.batching import pad_batch, training_batches
+from nlp.datasets import LabelledSet, read_labelled
+from nlp.engine import SentimentEngine
+from nlp.labels import LABELS
+from nlp.metrics import classification_report
+from nlp.recipe import Recipe
+
+log = logging.getLogger(__name__)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _atomic_save(obj: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _load_ckpt(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    ckpt: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=False)
+    log.info("resuming from %s epoch=%d step=%d", path, ckpt["epoch"], ckpt["global_step"])
+    return ckpt
+
+
+# -- data -------------------------------------------------------------------------------------
+def load_data(recipe: Recipe) -> tuple[LabelledSet, dict[str, LabelledSet]]:
+    spec = recipe.data
+    if spec.prepare == "sentiment":
+        prepare_sentiment.build(recipe.resolve(spec.shared), recipe.resolve(spec.train).parent, seed=recipe.seed)
+    elif spec.prepare:
+        raise ValueError(f"{recipe.path}: unknown [data].prepare {spec.prepare!r}")
+
+    def read(p: str) -> LabelledSet:
+        return read_labelled(recipe.resolve(p), text_col=spec.text_col, label_col=spec.label_col,
+                             label_map=spec.label_map)
+
+    train = read(spec.train)
+    for extra in spec.train_extra:
+        part = read(extra)
+        for _ in range(max(1, spec.train_extra_repeat)):
+            train.texts.extend(part.texts)
+            train.labels.extend(part.labels)
+        log.info("train extra: %s rows=%d repeat=%d", extra, len(part), spec.train_extra_repeat)
+    valid = {Path(v).stem: read(v) for v in spec.valid if recipe.resolve(v).exists()}
+    missing = [v for v in spec.valid if not recipe.resolve(v).exists()]
+    if missing:
+        log.warning("valid files missing, skipped: %s", missing)
+    log.info("data: train=%d %s valid=%s", len(train), dict(Counter(train.labels)),
+             {k: len(v) for k, v in valid.items()})
+    return train, valid
+
+
+def pretraining_texts(recipe: Recipe, train: LabelledSet) -> list[str]:
+    """Unlabelled news text minus every text drawn for hand labelling (kept unseen)."""
+    from nlp.prepare_labelling import draw_pools
+
+    extra = train.texts if recipe.pretrain.include_train_texts else []
+    if recipe.data.unlabelled:
+        texts = [line.strip() for f in recipe.data.unlabelled
+                 for line in recipe.resolve(f).read_text(encoding="utf-8").splitlines() if line.strip()]
+        log.info("pre-training corpus from recipe files: texts=%d", len(texts) + len(extra))
+        return texts + list(extra)
+    shared = recipe.resolve(recipe.data.shared)
+    texts = prepare_sentiment.unlabelled_news_text(shared, extra_texts=list(extra))
+    sent_pool, topic_pool = draw_pools(shared)
+    held = {prepare_sentiment.norm_key(t) for t in sent_pool + topic_pool}
+    held |= {prepare_sentiment.norm_key(t.split(". ")[0]) for t in sent_pool}
+    kept = [t for t in texts if prepare_sentiment.norm_key(t) not in held]
+    log.info("pre-training corpus: texts=%d held_out_for_labelling=%d", len(kept), len(texts) - len(kept))
+    return kept
+
+
+# -- masked-LM pre-training ---------------------------------------------------------------------
+def _mask_tokens(ids: torch.Tensor, mask: torch.Tensor, tok: PreTrainedTokenizerBase, prob: float,
+                 gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    labels = ids.clone()
+    special = (ids == tok.cls_token_id) | (ids == tok.sep_token_id) | (mask == 0)
+    chosen = (torch.rand(ids.shape, generator=gen) < prob) & ~special
+    labels[~chosen] = -100
+    inputs = ids.clone()
+    r = torch.rand(ids.shape, generator=gen)
+    inputs[chosen & (r < 0.8)] = int(tok.mask_token_id)
+    rand_pos = chosen & (r >= 0.8) & (r < 0.9)
+    inputs[rand_pos] = torch.randint(5, len(tok), ids.shape, generator=gen)[rand_pos]
+    return inputs, labels
+
+
+def run_mlm(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: list[str], work: Path) -> Path:
+    spec = recipe.pretrain
+    final = work / "mlm" / "final"
+    if (final / "config.json").exists():
+        log.info("masked-LM pre-training already done: %s", final)
+        return final
+    b = recipe.base
+    config = BertConfig(vocab_size=len(tok), hidden_size=b.hidden, num_hidden_layers=b.layers,
+                        num_attention_heads=b.heads, intermediate_size=b.intermediate,
+                        max_position_embeddings=b.max_position, pad_token_id=tok.pad_token_id)
+    seed_everything(recipe.seed)
+    model = BertForMaskedLM(config)
+    enc = tok(texts, truncation=True, max_length=spec.max_len)["input_ids"]
+    seqs = [list(s) for s in enc]
+    lengths = [len(s) for s in seqs]
+    steps_per_epoch = math.ceil(len(seqs) / spec.batch_size)
+    total = steps_per_epoch * spec.epochs
+    opt = torch.optim.AdamW(model.parameters(), lr=spec.lr, weight_decay=0.01)
+    sched = get_linear_schedule_with_warmup(opt, int(0.06 * total), total)  # type: ignore[no-untyped-call]
+    ckpt_path = work / "mlm" / "checkpoint.pt"
+    state = _load_ckpt(ckpt_path)
+    epoch, done_in_epoch, step = 0, 0, 0
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optim"])
+        sched.load_state_dict(state["sched"])
+        epoch, done_in_epoch, step = state["epoch"], state["batch_in_epoch"], state["global_step"]
+    model.train()
+    bar = tqdm(total=total, initial=step, desc="mlm", unit="step", mininterval=5)
+    running = 0.0
+    while epoch < spec.epochs:
+        batches = training_batches(lengths, spec.batch_size, recipe.seed + 1000 + epoch)
+        for bi in range(done_in_epoch, len(batches)):
+            torch.manual_seed(recipe.seed * 7919 + step)  # dropout masks reproducible across resumes
+            gen = torch.Generator().manual_seed(recipe.seed * 100_003 + step)
+            ids, mask = pad_batch([seqs[i] for i in batches[bi]], int(tok.pad_token_id))
+            inputs, labels = _mask_tokens(ids, mask, tok, spec.mask_prob, gen)
+            hidden = model.bert(input_ids=inputs, attention_mask=mask).last_hidden_state
+            sel = labels != -100
+            if not bool(sel.any()):
+                continue
+            logits = model.cls(hidden[sel])
+            loss = torch.nn.functional.cross_entropy(logits, labels[sel])
+            loss.backward()  # type: ignore[no-untyped-call]
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            running = 0.98 * running + 0.02 * loss.item() if running else loss.item()
+            bar.update(1)
+            bar.set_postfix(loss=f"{running:.3f}", epoch=epoch, refresh=False)
+            if step % recipe.checkpoint_every == 0:
+                _atomic_save({"model": model.state_dict(), "optim": opt.state_dict(), "sched": sched.state_dict(),
+                              "epoch": epoch, "batch_in_epoch": bi + 1, "global_step": step}, ckpt_path)
+                log.info("mlm step=%d/%d loss=%.4f", step, total, running)
+        epoch += 1
+        done_in_epoch = 0
+        _atomic_save({"model": model.state_dict(), "optim": opt.state_dict(), "sched": sched.state_dict(),
+                      "epoch": epoch, "batch_in_epoch": 0, "global_step": step}, ckpt_path)
+        log.info("mlm epoch=%d done step=%d loss=%.4f", epoch, step, running)
+    bar.close()
+    final.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(final))
+    tok.save_pretrained(str(final))
+    return final
+
+
+# -- fine-tuning -------------------------------------------------------------------------------
+def build_base(recipe: Recipe, train: LabelledSet, work: Path) -> tuple[torch.nn.Module, PreTrainedTokenizerBase]:
+    label_kwargs: dict[str, Any] = {
+        "num_labels": len(LABELS),
+        "id2label": dict(enumerate(LABELS)),
+        "label2id": {lab: i for i, lab in enumerate(LABELS)},
+    }
+    if recipe.base.kind == "pretrained":
+        local = Path(recipe.base.path).exists()
+        src = str(recipe.resolve(recipe.base.path)) if local else recipe.base.path
+        tok = AutoTokenizer.from_pretrained(src, local_files_only=local)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            src, local_files_only=local, ignore_mismatched_sizes=True, dtype=torch.float32, **label_kwargs
+        )
+        return model, tok
+    from nlp.tokenizer_train import save_tokenizer, train_wordpiece
+
+    tok_dir = work / "tokenizer"
+    texts: list[str] | None = None
+    if (tok_dir / "tokenizer.json").exists():
+        tok = AutoTokenizer.from_pretrained(str(tok_dir), local_files_only=True)
+    else:
+        texts = pretraining_texts(recipe, train)
+        t0 = time.perf_counter()
+        tok = train_wordpiece(texts, recipe.base.vocab_size, recipe.finetune.max_len)
+        save_tokenizer(tok, tok_dir)
+        log.info("tokenizer trained: vocab=%d texts=%d seconds=%.1f", len(tok), len(texts), time.perf_counter() - t0)
+    if recipe.pretrain.enabled:
+        if texts is None and not (work / "mlm" / "final" / "config.json").exists():
+            texts = pretraining_texts(recipe, train)
+        mlm_dir = run_mlm(recipe, tok, texts or [], work)
+        model = BertForSequenceClassification.from_pretrained(str(mlm_dir), dtype=torch.float32, **label_kwargs)
+    else:
+        b = recipe.base
+        seed_everything(recipe.seed)
+        config = BertConfig(vocab_size=len(tok), hidden_size=b.hidden, num_hidden_layers=b.layers,
+                            num_attention_heads=b.heads, intermediate_size=b.intermediate,
+                            max_position_embeddings=b.max_position, pad_token_id=tok.pad_token_id,
+                            **label_kwargs)
+        model = BertForSequenceClassification(config)
+    tok.model_max_length = recipe.finetune.max_len
+    return model, tok
+
+
+def evaluate_model(model: torch.nn.Module, tok: PreTrainedTokenizerBase, sets: dict[str, LabelledSet],
+                   max_len: int) -> dict[str, dict[str, Any]]:
+    engine = SentimentEngine(model, tok, model_dir="(training)", max_length=max_len, batch_size=64)
+    reports = {}
+    for name, data in sets.items():
+        preds = [p.label for p in engine.predict(data.texts)]
+        reports[name] = classification_report(data.labels, preds, LABELS)
+    model.train()
+    return reports
+
+
+def finetune(recipe: Recipe, model: torch.nn.Module, tok: PreTrainedTokenizerBase, train: LabelledSet,
+             valid: dict[str, LabelledSet], work: Path) -> tuple[Path, list[dict[str, Any]]]:
+    spec = recipe.finetune
+    seqs = [list(s) for s in tok(train.texts, truncation=True, max_length=spec.max_len)["input_ids"]]
+    lengths = [len(s) for s in seqs]
+    y = torch.tensor([LABELS.index(lab) for lab in train.labels])
+    counts = Counter(train.labels)
+    if spec.class_weighting == "sqrt":
+        weights = torch.tensor([math.sqrt(len(train) / (len(LABELS) * counts[lab])) for lab in LABELS])
+    else:
+        weights = torch.ones(len(LABELS))
+    steps_per_epoch = math.ceil(len(seqs) / spec.batch_size)
+    total = steps_per_epoch * spec.epochs
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+         "weight_decay": spec.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+    ]
+    opt = torch.optim.AdamW(groups, lr=spec.lr)
+    sched = get_linear_schedule_with_warmup(opt, int(spec.warmup * total), total)  # type: ignore[no-untyped-call]
+    ckpt_path = work / "finetune" / "checkpoint.pt"
+    best_dir = work / "finetune" / "best"
+    state = _load_ckpt(ckpt_path)
+    epoch, done_in_epoch, step = 0, 0, 0
+    history: list[dict[str, Any]] = []
+    best_score = -1.0
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optim"])
+        sched.load_state_dict(state["sched"])
+        epoch, done_in_epoch, step = state["epoch"], state["batch_in_epoch"], state["global_step"]
+        history, best_score = state["history"], state["best_score"]
+    seed_everything(recipe.seed + 7)
+    model.train()
+    bar = tqdm(total=total, initial=step, desc="finetune", unit="step", mininterval=5)
+    running = 0.0
+    select = spec.select_on or tuple(valid)
+
+    def save(bi: int) -> None:
+        _atomic_save({"model": model.state_dict(), "optim": opt.state_dict(), "sched": sched.state_dict(),
+                      "epoch": epoch, "batch_in_epoch": bi, "global_step": step, "history": history,
+                      "best_score": best_score}, ckpt_path)
+
+    while epoch < spec.epochs:
+        batches = training_batches(lengths, spec.batch_size, recipe.seed + epoch)
+        for bi in range(done_in_epoch, len(batches)):
+            torch.manual_seed(recipe.seed * 7919 + step)  # dropout masks reproducible across resumes
+            idx = batches[bi]
+            ids, mask = pad_batch([seqs[i] for i in idx], int(tok.pad_token_id or 0))
+            logits = model(input_ids=ids, attention_mask=mask).logits
+            loss = torch.nn.functional.cross_entropy(logits, y[idx], weight=weights)
+            loss.backward()  # type: ignore[no-untyped-call]
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            running = 0.98 * running + 0.02 * loss.item() if running else loss.item()
+            bar.update(1)
+            bar.set_postfix(loss=f"{running:.3f}", epoch=epoch, refresh=False)
+            if step % recipe.checkpoint_every == 0:
+                save(bi + 1)
+        reports = evaluate_model(model, tok, valid, spec.max_len)
+        present = [s for s in select if s in reports]
+        score = sum(reports[s]["macro_f1"] for s in present) / len(present) if present else -float(running)
+        history.append({
+            "epoch": epoch + 1, "step": step, "train_loss": round(running, 4), "select_score": round(score, 4),
+            "valid": {k: {"macro_f1": v["macro_f1"], "accuracy": v["accuracy"]} for k, v in reports.items()},
+        })
+        log.info("finetune epoch=%d loss=%.4f select=%.4f %s", epoch + 1, running, score,
+                 {k: v["macro_f1"] for k, v in reports.items()})
+        if score > best_score:
+            best_score = score
+            shutil.rmtree(best_dir, ignore_errors=True)
+            model.save_pretrained(str(best_dir))  # type: ignore[operator]
+            tok.save_pretrained(str(best_dir))
+        epoch += 1
+        done_in_epoch = 0
+        save(0)
+    bar.close()
+    return best_dir, history
+
+
+def write_model_card(out: Path, recipe: Recipe, command: str, metrics: dict[str, Any],
+                     history: list[dict[str, Any]], data_stats: dict[str, Any]) -> None:
+    lines = [
+        f"# {recipe.name}",
+        "",
+        "Pantau sentiment classifier for Indonesian news coverage (labels: positive, neutral, negative).",
+        "Built by Pantau's own trainer; see `recipe.toml` (copied here) and `metrics.json`.",
+        "",
+        "## Command",
+        "",
+        f"    {command}",
+        "",
+        "## Data",
+        "",
+    ]
+    for k, v in data_stats.items():
+        lines.append(f"- {k}: {v}")
+    lines += ["", "## Model", ""]
+    cfg = metrics.get("config", {})
+    for k in ("architecture", "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+              "intermediate_size", "max_length", "parameters", "weights_dtype"):
+        if k in cfg:
+            lines.append(f"- {k}: {cfg[k]}")
+    lines += ["", "## Metrics (held-out valid files, best epoch, fp32)", "",
+              "Baseline: TF-IDF word 1-2 + char 2-5 grams + LinearSVC, trained on the same rows.", "",
+              "| file | n | macro-F1 | accuracy | baseline macro-F1 | baseline accuracy |",
+              "|---|---|---|---|---|---|"]
+    base = metrics.get("baseline_valid", {})
+    for name, rep in metrics.get("valid", {}).items():
+        b = base.get(name, {})
+        bf = f"{b['macro_f1']:.4f} | {b['accuracy']:.4f}" if b else "- | -"
+        lines.append(f"| {name} | {rep['n']} | {rep['macro_f1']:.4f} | {rep['accuracy']:.4f} | {bf} |")
+    lines += ["", "## Training history", "", "| epoch | train loss | selection score |", "|---|---|---|"]
+    for h in history:
+        lines.append(f"| {h['epoch']} | {h['train_loss']} | {h['select_score']} |")
+    lines += [
+        "",
+        "## Sources and licences",
+        "",
+        "- SmSA (IndoNLU, Apache-2.0), NusaX-senti Indonesian (CC BY-SA 4.0), CNBC Indonesia headlines",
+        "  (MIT repo, text (c) CNBC Indonesia) for labels; CLICK-ID (CC BY 4.0), detik headlines, NERP/NERGRIT",
+        "  (Apache-2.0), saved news pages and Samarinda PUPR releases as unlabelled tokenizer/pre-training text.",
+        "- news-articles-2025 was not used for training or labelling.",
+        "",
+    ]
+    (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def train(recipe: Recipe, *, command: str) -> dict[str, Any]:
+    """Run the whole recipe; returns the metrics written to ``metrics.json``."""
+    t0 = time.perf_counter()
+    torch.set_num_threads(max(1, recipe.threads))
+    seed_everything(recipe.seed)
+    work = recipe.resolve(recipe.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    train_set, valid = load_data(recipe)
+    model, tok = build_base(recipe, train_set, work)
+    best_dir, history = finetune(recipe, model, tok, train_set, valid, work)
+    best = AutoModelForSequenceClassification.from_pretrained(str(best_dir), dtype=torch.float32)
+    best_tok = AutoTokenizer.from_pretrained(str(best_dir))
+    reports = evaluate_model(best, best_tok, valid, recipe.finetune.max_len)
+    from nlp.baseline import Baseline
+
+    baseline = Baseline.fit(train_set.texts, train_set.labels, recipe.data.train)
+    baseline_reports = {name: classification_report(data.labels, baseline.predict(data.texts), LABELS)
+                        for name, data in valid.items()}
+    out = recipe.resolve(recipe.output)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    n_params = sum(p.numel() for p in best.parameters())
+    dtype = "float16" if recipe.base.kind == "scratch" else "float32"
+    if dtype == "float16":
+        best = best.to(torch.float16)
+    best.save_pretrained(str(out))
+    best_tok.save_pretrained(str(out))
+    shutil.copyfile(recipe.path, out / "recipe.toml")
+    cfg = best.config
+    metrics: dict[str, Any] = {
+        "recipe": recipe.name,
+        "seed": recipe.seed,
+        "command": command,
+        "run_seconds": round(time.perf_counter() - t0, 1),  # this invocation only (a resume counts its part)
+        "valid": reports,
+        "baseline_valid": baseline_reports,
+        "history": history,
+        "config": {
+            "architecture": type(best).__name__,
+            "vocab_size": cfg.vocab_size,
+            "hidden_size": getattr(cfg, "hidden_size", None),
+            "num_hidden_layers": getattr(cfg, "num_hidden_layers", None),
+            "num_attention_heads": getattr(cfg, "num_attention_heads", None),
+            "intermediate_size": getattr(cfg, "intermediate_size", None),
+            "max_length": recipe.finetune.max_len,
+            "parameters": n_params,
+            "weights_dtype": dtype,
+        },
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    data_stats = {"train rows": len(train_set), "train labels": dict(Counter(train_set.labels)),
+                  "valid files": {k: len(v) for k, v in valid.items()}}
+    manifest = recipe.resolve(recipe.data.train).parent / "manifest.json"
+    if recipe.data.prepare and manifest.exists():
+        data_stats["prepared"] = json.loads(manifest.read_text(encoding="utf-8")).get("train_parts")
+    write_model_card(out, recipe, command, metrics, history, data_stats)
+    log.info("model written: %s params=%d seconds=%.0f", out, n_params, metrics["run_seconds"])
+    return metrics

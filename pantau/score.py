@@ -1,0 +1,97 @@
+"""``pantau score``: score pending articles in the store with the sentiment and topic models.
+
+Articles arrive with ``nlp_status = "pending"``. This stage pulls them in chunks, scores each
+chunk in one engine call (length-sorted batches; see ``nlp.engine``), and writes the results
+back with ``Store.set_scores``. A crash leaves the unscored articles pending, so the next run picks
+up where this one stopped; writing the same scores twice is harmless.
+
+Every stored article has a title (``Article`` refuses an empty one), so every article can be
+scored. An error from the models is a bug or an unavailable model: it propagates and the chunk
+stays pending, so a failure is never mistaken for "nothing to do".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from index.store import ScoreUpdate, Store
+from nlp.engine import SentimentEngine
+from nlp.service import load_engine
+from nlp.topics import TopicClassifier
+from pantau.article import Article, Sentiment
+
+log = logging.getLogger(__name__)
+
+
+def model_version(engine: SentimentEngine, topics: TopicClassifier) -> str:
+    """``sentiment-dir@sha12+topic-dir@sha12``: changes whenever either model's weights change."""
+
+    def digest(d: str, names: tuple[str, ...]) -> str:
+        h = hashlib.sha256()
+        for name in names:
+            p = Path(d) / name
+            if p.exists():
+                h.update(p.read_bytes())
+        return h.hexdigest()[:12]
+
+    s = f"{Path(engine.model_dir).name}@{digest(engine.model_dir, ('model.safetensors', 'config.json'))}"
+    t = f"{Path(topics.model_dir).name}@{digest(topics.model_dir, ('model.npz', 'config.json'))}"
+    return f"{s}+{t}"
+
+
+def score_articles(articles: list[Article], engine: SentimentEngine, topics: TopicClassifier,
+                   version: str) -> list[ScoreUpdate]:
+    updates: list[ScoreUpdate] = []
+    ok = list(articles)
+    if not ok:
+        return updates
+    preds = engine.predict_documents([(a.title, a.body) for a in ok])
+    from nlp.longdoc import lead_and_rest
+
+    topic_texts = [f"{a.title}. {lead_and_rest(a.body)[0]}".strip(" .") for a in ok]
+    topic_preds = topics.predict(topic_texts)
+    model_name = Path(engine.model_dir).name
+    for a, p, ts in zip(ok, preds, topic_preds, strict=True):
+        sentiment = Sentiment(label=p.label, score=p.score, probs=dict(p.probs), model=model_name)
+        updates.append(ScoreUpdate(id=a.id, sentiment=sentiment, topics=tuple(ts), nlp_version=version))
+    return updates
+
+
+def score_pending(store: Store, settings: Any, limit: int = 0, *, chunk: int = 256) -> dict[str, int]:
+    """Score up to ``limit`` pending articles (0 = all); returns counts.
+
+    Keys: ``seen`` (pending articles read), ``scored``, ``written`` (rows the store updated; fewer
+    than ``scored`` only when articles vanished meanwhile), ``chunks`` and ``seconds``.
+    """
+    nlp_settings = getattr(settings, "nlp", settings)
+    t0 = time.perf_counter()
+    engine = load_engine(nlp_settings=nlp_settings)
+    topics = TopicClassifier.load(str(getattr(nlp_settings, "topic_model", "") or ""))
+    version = model_version(engine, topics)
+    counts = {"seen": 0, "scored": 0, "written": 0, "chunks": 0}
+    # Articles whose write did not take (deleted meanwhile) would come back as pending forever;
+    # they are skipped, and only they widen the next query.
+    stuck: set[str] = set()
+    while not limit or counts["seen"] < limit:
+        want = chunk if not limit else min(chunk, limit - counts["seen"])
+        batch = [a for a in store.pending(limit=want + len(stuck)) if a.id not in stuck][:want]
+        if not batch:
+            break
+        updates = score_articles(batch, engine, topics, version)
+        written = store.set_scores(updates)
+        if written < len(updates):
+            still = {a.id for a in store.pending(limit=len(batch) + len(stuck))}
+            stuck.update(a.id for a in batch if a.id in still)
+        counts["seen"] += len(batch)
+        counts["scored"] += len(updates)
+        counts["written"] += written
+        counts["chunks"] += 1
+        log.info("scored chunk=%d articles=%d written=%d", counts["chunks"], len(batch), written)
+    counts["seconds"] = round(time.perf_counter() - t0)
+    log.info("score done seen=%d scored=%d written=%d version=%s", counts["seen"], counts["scored"],
+             counts["written"], version)
+    return counts

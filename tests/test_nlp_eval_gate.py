@@ -1,0 +1,70 @@
+"""Quality gate for the shipped sentiment model: macro-F1 on pinned, committed, held-out samples.
+
+The floors sit just under the figures measured when the model was built (docs/nlp.md, model card);
+a change that drops below them fails CI. Never lower a floor without saying why in the commit.
+The model is scored as Pantau serves it: default settings, int8 dynamic quantisation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlp.datasets import read_labelled
+from nlp.engine import DEFAULT_SENTIMENT_MODEL, SentimentEngine
+from nlp.labels import LABELS
+from nlp.metrics import classification_report
+from nlp.service import load_engine
+from pantau.settings import from_mapping
+
+DATA = Path(__file__).parent / "data" / "nlp"
+
+# file -> (floor, measured int8 macro-F1 when the shipped model was built)
+GATES = {
+    "gate_smsa_valid_sample.tsv": (0.80, 0.8231),
+    "gate_cnbc_valid_sample.tsv": (0.79, 0.8119),
+    "news_sentiment_test.tsv": (0.46, 0.4815),
+}
+
+
+@pytest.fixture(scope="module")
+def engine() -> SentimentEngine:
+    return load_engine(nlp_settings=from_mapping({}, "<defaults>", {}).nlp)
+
+
+def test_shipped_model_is_the_default_and_small(engine: SentimentEngine) -> None:
+    assert Path(engine.model_dir) == DEFAULT_SENTIMENT_MODEL.resolve()
+    assert engine.quantized
+    size = sum(p.stat().st_size for p in DEFAULT_SENTIMENT_MODEL.iterdir() if p.is_file())
+    assert size <= 25 * 1024 * 1024, f"shipped model is {size} bytes"
+    card = (DEFAULT_SENTIMENT_MODEL / "README.md").read_text(encoding="utf-8")
+    assert "pantau nlp train recipes/sentiment-id-news.toml" in card
+
+
+@pytest.mark.parametrize("name", sorted(GATES))
+def test_macro_f1_gate(engine: SentimentEngine, name: str) -> None:
+    floor, measured = GATES[name]
+    assert floor < measured
+    data = read_labelled(DATA / name)
+    report = classification_report(data.labels, [p.label for p in engine.predict(data.texts)], LABELS)
+    assert report["macro_f1"] >= floor, f"{name}: macro-F1 {report['macro_f1']} < floor {floor}: {report}"
+
+
+def test_shipped_model_reads_clear_headlines(engine: SentimentEngine) -> None:
+    preds = engine.predict([
+        "IHSG melemah, rupiah anjlok ke level terendah",
+        "Korupsi dana desa, kepala desa ditahan",
+        "Jalan rusak parah, warga keluhkan lambannya perbaikan",
+        "Kutai Kartanegara raih penghargaan kabupaten terbaik, warga bangga",
+        "Pemkot Balikpapan resmikan rumah sakit baru",
+    ])
+    assert [p.label for p in preds] == ["negative", "negative", "negative", "positive", "positive"]
+
+
+@pytest.mark.xfail(strict=True, reason="known weakness: SmSA/CNBC label disaster news neutral; the shipped "
+                   "model calls flood headlines neutral (docs/nlp.md, 'Open problems')")
+def test_shipped_model_reads_disaster_headlines_as_negative(engine: SentimentEngine) -> None:
+    preds = engine.predict(["Banjir bandang tewaskan lima warga, ratusan rumah rusak",
+                            "Banjir rendam Samarinda, warga mengungsi"])
+    assert [p.label for p in preds] == ["negative", "negative"]
