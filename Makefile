@@ -26,8 +26,10 @@ lint: install
 test: lint tools
 	$(BIN)/pytest
 
-bench: install
+bench: install tools
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/nlp_throughput.py
 
 es: install tools
 	scripts/elasticsearch start
