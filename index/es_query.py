@@ -17,15 +17,13 @@ neighbours" identical to SQLite.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from index import query_text
+from index.query_text import Term
 from index.store import Filters
 from pantau.article import iso
-
-_TERM_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-_WORD_RE = re.compile(r"[^\W_]+")
 
 SQS_FLAGS = "AND|OR|NOT|PHRASE|WHITESPACE"
 TEXT_FIELDS = ("title^3", "body")  # title weighted over body, as SQLite's bm25(3.0, 1.0)
@@ -44,40 +42,17 @@ class TextQuery:
         return bool(self.groups)
 
 
-def _clause(text: str) -> str | None:
-    words = _WORD_RE.findall(text)
-    if not words:
-        return None
-    return words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
+def _clause(term: Term) -> str:
+    return term[0] if len(term) == 1 else '"' + " ".join(term) + '"'
 
 
 def parse(query: str) -> TextQuery:
-    """Split search text into OR-groups and exclusions; the same grammar as ``fts_query.parse``."""
-    groups: list[list[str]] = []
-    negatives: list[str] = []
-    pending_or = False
-    for m in _TERM_RE.finditer(query):
-        neg, phrase, word = m.group(1), m.group(2), m.group(3)
-        if word is not None and word == "OR":
-            pending_or = bool(groups)
-            continue
-        if word is not None and word.startswith("-") and len(word) > 1:
-            neg, text = "-", word[1:]
-        else:
-            text = phrase if phrase is not None else word
-        clause = _clause(text or "")
-        if clause is None:
-            continue
-        if neg:
-            negatives.append(clause)
-            pending_or = False
-            continue
-        if pending_or:
-            groups[-1].append(clause)
-        else:
-            groups.append([clause])
-        pending_or = False
-    return TextQuery(groups=tuple(tuple(g) for g in groups), negatives=tuple(negatives))
+    """Split search text into OR-groups and exclusions (the grammar of :mod:`index.query_text`)."""
+    parsed = query_text.parse(query)
+    return TextQuery(
+        groups=tuple(tuple(_clause(t) for t in g) for g in parsed.groups),
+        negatives=tuple(_clause(t) for t in parsed.negatives),
+    )
 
 
 def _sqs(text: str) -> dict[str, Any]:
