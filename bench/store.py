@@ -21,35 +21,19 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synth import QUERIES, articles
+from bench.timing import each, percentiles, timed
 from index import Filters
 from index.sqlite import SqliteStore
 from pantau.article import Article
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return p50 * 1000, p95 * 1000
-
-
-def timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
-
-
-def naive_upsert(path: Path, docs: list) -> float:  # type: ignore[type-arg]
+def naive_upsert(path: Path, docs: list[Article]) -> float:
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA journal_mode = WAL")
     con.execute("CREATE TABLE IF NOT EXISTS articles (id TEXT PRIMARY KEY, doc TEXT, title TEXT, body TEXT, "
@@ -93,15 +77,6 @@ def bench_sqlite(docs: list[Article], *, naive_n: int, repeat: int) -> dict[str,
             con.execute(f"SELECT COUNT(*) FROM articles WHERE {clause}", params).fetchone()
             con.execute(f"SELECT doc FROM articles WHERE {clause} ORDER BY published_at DESC LIMIT 20",
                         params).fetchall()
-
-        def each(fn: Callable[[str], object], queries: list[str], passes: int) -> list[float]:
-            out = []
-            for _ in range(passes):
-                for q in queries:
-                    t = time.perf_counter()
-                    fn(q)
-                    out.append(time.perf_counter() - t)
-            return out
 
         filt = Filters(regions=("64.72",), since=datetime(2025, 6, 10, tzinfo=UTC),
                        until=datetime(2025, 6, 20, tzinfo=UTC))

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,27 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from elasticsearch.helpers import scan
 
 from bench.synth import QUERIES, articles
+from bench.timing import each, percentiles, timed
 from index import Filters
 from index.elastic import ElasticStore, to_document
 from pantau.article import Article
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return p50 * 1000, p95 * 1000
-
-
-def timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
 
 
 def es_url() -> str:
@@ -113,15 +98,6 @@ def bench_es(
         print(f"{'  bulk without month-move lookup (' + str(raw_n) + ')':<42}{'':>16}"
               f"{figures['bulk_no_lookup_docs_s']:>16.0f}")
         print(f"{'  refresh until searchable, s':<42}{'':>16}{refresh_s:>16.2f}")
-
-        def each(fn: Callable[[str], object], queries: list[str], passes: int) -> list[float]:
-            out = []
-            for _ in range(passes):
-                for q in queries:
-                    t = time.perf_counter()
-                    fn(q)
-                    out.append(time.perf_counter() - t)
-            return out
 
         filt = Filters(regions=("64.72",), since=datetime(2025, 6, 10, tzinfo=UTC),
                        until=datetime(2025, 6, 20, tzinfo=UTC))
