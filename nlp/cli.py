@@ -77,11 +77,16 @@ def eval_cmd(
     """Macro-F1, per-class P/R/F1, confusion and n for the model, with the baseline on the same data."""
     _configure_logging()
     from nlp.evaluate import evaluate_files, format_report
+    from nlp.service import engine_errors
 
-    reports = evaluate_files(
-        data, model=model, threads=threads, baseline_train=baseline_train, with_baseline=not no_baseline,
-        quantize=not fp32,
-    )
+    try:
+        reports = evaluate_files(
+            data, model=model, threads=threads, baseline_train=baseline_train, with_baseline=not no_baseline,
+            quantize=not fp32,
+        )
+    except engine_errors() as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     if as_json:
         # One file: its report object (transformer keys at top level, baseline under "baseline").
         typer.echo(json.dumps(reports[0] if len(reports) == 1 else reports, ensure_ascii=False, indent=2))
@@ -101,9 +106,13 @@ def predict(
 ) -> None:
     """Score one text, or every stdin line (one JSON object per line, input order)."""
     _configure_logging()
-    from nlp.service import load_engine
+    from nlp.service import engine_errors, load_engine
 
-    engine = load_engine(model=model, threads=threads, batch_size=batch_size, quantize=not fp32)
+    try:
+        engine = load_engine(model=model, threads=threads, batch_size=batch_size, quantize=not fp32)
+    except engine_errors() as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     if text is not None:
         docs = [text]
         from_stdin = False

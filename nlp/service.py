@@ -1,7 +1,8 @@
-"""Wiring between Pantau's settings and the NLP engine (model choice, threads, batch size).
+"""Wiring between Pantau's settings and the NLP engine (model choice, backend, threads, batch size).
 
 Command-line flags win over ``pantau.toml`` ``[nlp]`` settings, which win over the built-in
-defaults (the shipped model, 2 threads, batches of 16).
+defaults (the shipped model, the ``onnx-int8`` backend, 2 threads, batches of 16). Settings are read
+with ``getattr`` and a default, so an older settings object without a key still works.
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nlp.engine import DEFAULT_SENTIMENT_MODEL, SentimentEngine, resolve_model_dir
+from nlp.engine import (
+    BACKENDS,
+    DEFAULT_SENTIMENT_MODEL,
+    FP32_BACKEND,
+    SentimentEngine,
+    UnknownBackend,
+    resolve_model_dir,
+)
 
 
 def _nlp_settings() -> Any:
@@ -27,18 +35,44 @@ def chosen_model(model: str = "", nlp_settings: Any = None) -> str:
 
 
 INT8_DEFAULT = True
-"""Scoring runs int8 dynamic quantisation by default: measured on the shipped model it is 1.47x the
-fp32 engine and costs at most 0.33 macro-F1 points on the held-out samples (docs/nlp.md)."""
+"""Scoring runs int8 by default (``quantize=False``, the CLI's ``--fp32``, picks the backend's fp32 twin)."""
+
+DEFAULT_BACKEND = "onnx-int8"
+"""ONNX Runtime int8 is the fastest backend on the shipped model and costs 0.00 macro-F1 points
+against fp32 on all three committed held-out samples (torch int8: 0.00 / -0.28 / -0.33); see
+docs/nlp.md, "CPU engine" and "Throughput"."""
+
+
+def chosen_backend(backend: str = "", nlp_settings: Any = None, *, quantize: bool = INT8_DEFAULT) -> str:
+    """The backend name: argument, else ``[nlp] backend``, else ``DEFAULT_BACKEND``; fp32 twin without int8."""
+    name = backend
+    if not name:
+        cfg = nlp_settings if nlp_settings is not None else _nlp_settings()
+        name = str(getattr(cfg, "backend", "") or DEFAULT_BACKEND)
+    if name not in BACKENDS:
+        raise UnknownBackend(f"[nlp] backend: expected one of {', '.join(BACKENDS)}, found {name!r}")
+    return name if quantize else FP32_BACKEND[name]
+
+
+def engine_errors() -> tuple[type[Exception], ...]:
+    """What loading a sentiment engine raises for an operator to fix (shown as one ``error:`` line):
+    a model directory that is not there, an unknown backend, ONNX Runtime missing or a graph that
+    does not reproduce the model."""
+    from nlp.onnx_runtime import OnnxBuildError, OnnxRuntimeUnavailable
+
+    return (FileNotFoundError, UnknownBackend, OnnxRuntimeUnavailable, OnnxBuildError)
 
 
 def load_engine(*, model: str = "", threads: int = 0, batch_size: int = 0, nlp_settings: Any = None,
-                quantize: bool = INT8_DEFAULT) -> SentimentEngine:
+                quantize: bool = INT8_DEFAULT, backend: str = "") -> SentimentEngine:
     cfg = nlp_settings if nlp_settings is not None else _nlp_settings()
+    onnx_cache = str(getattr(cfg, "onnx_cache", "") or "")
     return SentimentEngine.load(
         chosen_model(model, cfg),
         threads=threads or int(getattr(cfg, "threads", 2)),
         batch_size=batch_size or int(getattr(cfg, "batch_size", 16)),
-        quantize=quantize,
+        backend=chosen_backend(backend, cfg, quantize=quantize),
+        onnx_cache=Path(onnx_cache).expanduser() if onnx_cache else None,
     )
 
 
@@ -52,6 +86,7 @@ def model_info(*, model: str = "", nlp_settings: Any = None) -> dict[str, Any]:
         "sentiment_model_exists": Path(model_dir).is_dir(),
         "threads": int(getattr(cfg, "threads", 2)),
         "int8_dynamic_quantisation": INT8_DEFAULT,
+        "backend": chosen_backend("", cfg),
         "batch_size": int(getattr(cfg, "batch_size", 16)),
     }
     config_file = Path(model_dir) / "config.json"

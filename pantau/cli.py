@@ -214,6 +214,7 @@ def score(
     json_out: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
     """Score pending articles in the store: sentiment and topics, in batches (resumable)."""
+    from nlp.service import engine_errors
     from pantau.score import score_pending
 
     cfg = load_settings()
@@ -224,6 +225,8 @@ def score(
             remaining = store.status_counts()["pending"]
     except StoreError as exc:
         raise fail(str(exc), 1) from None
+    except engine_errors() as exc:
+        raise fail(str(exc)) from None
     counts["pending"] = remaining
     if json_out:
         _echo_json(counts)

@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 
 def model_version(engine: SentimentEngine, topics: TopicClassifier) -> str:
-    """``sentiment-dir@sha12+topic-dir@sha12``: changes whenever either model's weights change."""
+    """``sentiment-dir@sha12:backend+topic-dir@sha12``: changes whenever either model's weights change
+    or the sentiment model runs on another backend (int8 and fp32 scores differ slightly)."""
 
     def digest(d: str, names: tuple[str, ...]) -> str:
         h = hashlib.sha256()
@@ -39,6 +40,7 @@ def model_version(engine: SentimentEngine, topics: TopicClassifier) -> str:
         return h.hexdigest()[:12]
 
     s = f"{Path(engine.model_dir).name}@{digest(engine.model_dir, ('model.safetensors', 'config.json'))}"
+    s += f":{engine.backend}"
     t = f"{Path(topics.model_dir).name}@{digest(topics.model_dir, ('model.npz', 'config.json'))}"
     return f"{s}+{t}"
 

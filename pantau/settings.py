@@ -221,6 +221,16 @@ class NlpSettings:
     topic_model: str = setting("", "Topic model directory. Empty means the shipped one.")
     threads: int = setting(2, "CPU threads used for scoring.", check=_positive)
     batch_size: int = setting(16, "Documents per forward pass.", check=_positive)
+    backend: str = setting(
+        "onnx-int8",
+        "Sentiment inference backend: torch (fp32), torch-int8 (int8 dynamic quantisation), onnx (ONNX Runtime, "
+        "fp32) or onnx-int8 (ONNX Runtime, int8 weights; the fastest).",
+        choices=("torch", "torch-int8", "onnx", "onnx-int8"),
+    )
+    onnx_cache: str = setting(
+        "", "Directory for the ONNX graphs built from the sentiment model. Empty means "
+        "$XDG_CACHE_HOME/pantau/onnx, else ~/.cache/pantau/onnx.",
+    )
 
 
 @dataclass(kw_only=True, frozen=True)

@@ -16,6 +16,16 @@ pytest_plugins = ["tests.es_server"]
 BACKENDS = ["sqlite", "es"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def onnx_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """ONNX graphs built from the shipped model go to this session's temp space, not ~/.cache;
+    CLI tests run ``pantau`` in subprocesses, which inherit the variable."""
+    cache_home = tmp_path_factory.mktemp("xdg-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(cache_home))
+        yield cache_home
+
+
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh, empty store; the contract suite runs once per backend."""
