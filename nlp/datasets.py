@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -102,10 +103,16 @@ def read_labelled(
 
 
 def write_tsv(path: Path, texts: list[str], labels: list[str], header: str = "") -> None:
-    """Write ``text<TAB>label`` lines (tabs and newlines inside text become spaces)."""
+    """Write ``text<TAB>label`` lines (tabs and newlines inside text become spaces).
+
+    The file appears whole or not at all (temporary file, then rename): a second training run
+    reading the prepared data while the first rewrites it must never see half a file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as fh:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
         for line in header.splitlines():
             fh.write(f"# {line}\n")
         for text, label in zip(texts, labels, strict=True):
             fh.write(f"{' '.join(text.split())}\t{label}\n")
+    os.replace(tmp, path)

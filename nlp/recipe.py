@@ -47,6 +47,10 @@ class BaseSpec:
     heads: int = 4
     intermediate: int = 1024
     max_position: int = 512
+    # "ppmi": initialise the token embeddings from PPMI-SVD vectors of the pre-training corpus
+    # (nlp.token_embeddings); "" keeps BERT's random initialisation.
+    init_embeddings: str = ""
+    embedding_window: int = 5
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -73,6 +77,19 @@ class FinetuneSpec:
 
 
 @dataclass(kw_only=True, frozen=True)
+class DistillSpec:
+    """Self-distillation ("born-again" student): a fresh copy of the base learns from the fine-tuned
+    model's softened probabilities on the training rows and, with ``unlabelled``, on the unlabelled
+    corpus, plus the gold labels. Uses the fine-tuning batch size, learning rate and schedule."""
+
+    enabled: bool = False
+    epochs: int = 3
+    alpha: float = 0.5  # weight of the teacher's soft targets; 1 - alpha goes to the gold label
+    temperature: float = 2.0
+    unlabelled: bool = True
+
+
+@dataclass(kw_only=True, frozen=True)
 class Recipe:
     path: Path
     name: str
@@ -84,6 +101,7 @@ class Recipe:
     base: BaseSpec
     pretrain: PretrainSpec
     finetune: FinetuneSpec
+    distill: DistillSpec = field(default_factory=DistillSpec)
     checkpoint_every: int = 200
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -128,6 +146,12 @@ def load_recipe(path: str | Path) -> Recipe:
         raise RecipeError(f"{p}: [base].kind must be 'scratch' or 'pretrained', got {base.kind!r}")
     if base.kind == "pretrained" and not base.path:
         raise RecipeError(f"{p}: [base].path is required when kind = 'pretrained'")
+    if base.init_embeddings not in ("", "ppmi"):
+        raise RecipeError(f"{p}: [base].init_embeddings must be '' or 'ppmi', got {base.init_embeddings!r}")
+    distill = _section(raw, "distill", DistillSpec, p)
+    if not 0.0 <= distill.alpha <= 1.0 or distill.temperature <= 0:
+        raise RecipeError(f"{p}: [distill] needs 0 <= alpha <= 1 and temperature > 0, "
+                          f"got alpha={distill.alpha} temperature={distill.temperature}")
     data = _section(raw, "data", DataSpec, p)
     if not data.train:
         raise RecipeError(f"{p}: [data].train is required")
@@ -143,5 +167,6 @@ def load_recipe(path: str | Path) -> Recipe:
         base=base,
         pretrain=_section(raw, "pretrain", PretrainSpec, p),
         finetune=_section(raw, "finetune", FinetuneSpec, p),
+        distill=distill,
         raw=raw,
     )

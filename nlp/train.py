@@ -30,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from tqdm import tqdm
 from transformers import (
@@ -121,6 +122,36 @@ def pretraining_texts(recipe: Recipe, train: LabelledSet) -> list[str]:
     return kept
 
 
+# -- token embeddings --------------------------------------------------------------------------
+def token_embeddings(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: list[str],
+                     work: Path) -> tuple[np.ndarray, np.ndarray]:
+    """PPMI-SVD vectors for the tokenizer's vocabulary (cached in ``work``) and which ids were seen."""
+    from nlp.token_embeddings import ppmi_svd_embeddings, seen_tokens
+
+    path = work / "embeddings" / "ppmi.npz"
+    if path.exists():
+        cached = np.load(path)
+        return cached["vectors"], cached["seen"]
+    seqs = tok(texts, add_special_tokens=False, truncation=True, max_length=256)["input_ids"]
+    vectors = ppmi_svd_embeddings(seqs, len(tok), recipe.base.hidden, window=recipe.base.embedding_window,
+                                  seed=recipe.seed)
+    seen = seen_tokens(seqs, len(tok))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name("ppmi.tmp.npz")
+    np.savez(tmp, vectors=vectors, seen=seen)
+    os.replace(tmp, path)
+    return vectors, seen
+
+
+def init_token_embeddings(model: torch.nn.Module, vectors: np.ndarray, seen: np.ndarray) -> None:
+    """Overwrite the input embeddings of every token seen in the corpus; the rest keep their init."""
+    weight = model.get_input_embeddings().weight  # type: ignore[operator]
+    rows = torch.from_numpy(np.flatnonzero(seen))
+    with torch.no_grad():
+        weight[rows] = torch.from_numpy(vectors)[rows].to(weight.dtype)
+    log.info("token embeddings initialised from ppmi-svd: rows=%d of %d", len(rows), weight.shape[0])
+
+
 # -- masked-LM pre-training ---------------------------------------------------------------------
 def _mask_tokens(ids: torch.Tensor, mask: torch.Tensor, tok: PreTrainedTokenizerBase, prob: float,
                  gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -148,6 +179,8 @@ def run_mlm(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: list[str], work
                         max_position_embeddings=b.max_position, pad_token_id=tok.pad_token_id)
     seed_everything(recipe.seed)
     model = BertForMaskedLM(config)
+    if recipe.base.init_embeddings == "ppmi":
+        init_token_embeddings(model, *token_embeddings(recipe, tok, texts, work))
     enc = tok(texts, truncation=True, max_length=spec.max_len)["input_ids"]
     seqs = [list(s) for s in enc]
     lengths = [len(s) for s in seqs]
@@ -244,6 +277,9 @@ def build_base(recipe: Recipe, train: LabelledSet, work: Path) -> tuple[torch.nn
                             max_position_embeddings=b.max_position, pad_token_id=tok.pad_token_id,
                             **label_kwargs)
         model = BertForSequenceClassification(config)
+        if recipe.base.init_embeddings == "ppmi":
+            texts = texts if texts is not None else pretraining_texts(recipe, train)
+            init_token_embeddings(model, *token_embeddings(recipe, tok, texts, work))
     tok.model_max_length = recipe.finetune.max_len
     return model, tok
 
@@ -260,18 +296,28 @@ def evaluate_model(model: torch.nn.Module, tok: PreTrainedTokenizerBase, sets: d
 
 
 def finetune(recipe: Recipe, model: torch.nn.Module, tok: PreTrainedTokenizerBase, train: LabelledSet,
-             valid: dict[str, LabelledSet], work: Path) -> tuple[Path, list[dict[str, Any]]]:
+             valid: dict[str, LabelledSet], work: Path, *, stage: str = "finetune", epochs: int = 0,
+             soft: torch.Tensor | None = None, alpha: float = 0.0,
+             temperature: float = 1.0) -> tuple[Path, list[dict[str, Any]]]:
+    """Train ``model`` on ``train``; keep the epoch with the best selection score in ``work/stage/best``.
+
+    With ``soft`` (one probability row per training text) the loss is ``alpha`` times the
+    temperature-scaled KL divergence to those targets plus ``1 - alpha`` times the class-weighted
+    cross-entropy on the rows that have a gold label (an empty label means unlabelled).
+    """
     spec = recipe.finetune
+    epochs = epochs or spec.epochs
     seqs = [list(s) for s in tok(train.texts, truncation=True, max_length=spec.max_len)["input_ids"]]
     lengths = [len(s) for s in seqs]
-    y = torch.tensor([LABELS.index(lab) for lab in train.labels])
-    counts = Counter(train.labels)
+    y = torch.tensor([LABELS.index(lab) if lab else -100 for lab in train.labels])
+    counts = Counter(lab for lab in train.labels if lab)
+    n_gold = sum(counts.values())
     if spec.class_weighting == "sqrt":
-        weights = torch.tensor([math.sqrt(len(train) / (len(LABELS) * counts[lab])) for lab in LABELS])
+        weights = torch.tensor([math.sqrt(n_gold / (len(LABELS) * counts[lab])) for lab in LABELS])
     else:
         weights = torch.ones(len(LABELS))
     steps_per_epoch = math.ceil(len(seqs) / spec.batch_size)
-    total = steps_per_epoch * spec.epochs
+    total = steps_per_epoch * epochs
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     groups = [
         {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
@@ -280,8 +326,8 @@ def finetune(recipe: Recipe, model: torch.nn.Module, tok: PreTrainedTokenizerBas
     ]
     opt = torch.optim.AdamW(groups, lr=spec.lr)
     sched = get_linear_schedule_with_warmup(opt, int(spec.warmup * total), total)  # type: ignore[no-untyped-call]
-    ckpt_path = work / "finetune" / "checkpoint.pt"
-    best_dir = work / "finetune" / "best"
+    ckpt_path = work / stage / "checkpoint.pt"
+    best_dir = work / stage / "best"
     state = _load_ckpt(ckpt_path)
     epoch, done_in_epoch, step = 0, 0, 0
     history: list[dict[str, Any]] = []
@@ -294,7 +340,7 @@ def finetune(recipe: Recipe, model: torch.nn.Module, tok: PreTrainedTokenizerBas
         history, best_score = state["history"], state["best_score"]
     seed_everything(recipe.seed + 7)
     model.train()
-    bar = tqdm(total=total, initial=step, desc="finetune", unit="step", mininterval=5)
+    bar = tqdm(total=total, initial=step, desc=stage, unit="step", mininterval=5)
     running = 0.0
     select = spec.select_on or tuple(valid)
 
@@ -303,14 +349,14 @@ def finetune(recipe: Recipe, model: torch.nn.Module, tok: PreTrainedTokenizerBas
                       "epoch": epoch, "batch_in_epoch": bi, "global_step": step, "history": history,
                       "best_score": best_score}, ckpt_path)
 
-    while epoch < spec.epochs:
+    while epoch < epochs:
         batches = training_batches(lengths, spec.batch_size, recipe.seed + epoch)
         for bi in range(done_in_epoch, len(batches)):
             torch.manual_seed(recipe.seed * 7919 + step)  # dropout masks reproducible across resumes
             idx = batches[bi]
             ids, mask = pad_batch([seqs[i] for i in idx], int(tok.pad_token_id or 0))
             logits = model(input_ids=ids, attention_mask=mask).logits
-            loss = torch.nn.functional.cross_entropy(logits, y[idx], weight=weights)
+            loss = _loss(logits, y[idx], weights, None if soft is None else soft[idx], alpha, temperature)
             loss.backward()  # type: ignore[no-untyped-call]
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -326,10 +372,11 @@ def finetune(recipe: Recipe, model: torch.nn.Module, tok: PreTrainedTokenizerBas
         present = [s for s in select if s in reports]
         score = sum(reports[s]["macro_f1"] for s in present) / len(present) if present else -float(running)
         history.append({
-            "epoch": epoch + 1, "step": step, "train_loss": round(running, 4), "select_score": round(score, 4),
+            "stage": stage, "epoch": epoch + 1, "step": step, "train_loss": round(running, 4),
+            "select_score": round(score, 4),
             "valid": {k: {"macro_f1": v["macro_f1"], "accuracy": v["accuracy"]} for k, v in reports.items()},
         })
-        log.info("finetune epoch=%d loss=%.4f select=%.4f %s", epoch + 1, running, score,
+        log.info("%s epoch=%d loss=%.4f select=%.4f %s", stage, epoch + 1, running, score,
                  {k: v["macro_f1"] for k, v in reports.items()})
         if score > best_score:
             best_score = score
@@ -341,6 +388,63 @@ def finetune(recipe: Recipe, model: torch.nn.Module, tok: PreTrainedTokenizerBas
         save(0)
     bar.close()
     return best_dir, history
+
+
+def _loss(logits: torch.Tensor, gold: torch.Tensor, weights: torch.Tensor, soft: torch.Tensor | None,
+          alpha: float, temperature: float) -> torch.Tensor:
+    if soft is None:
+        return torch.nn.functional.cross_entropy(logits, gold, weight=weights)
+    log_p = torch.log_softmax(logits / temperature, dim=-1)
+    kd = torch.nn.functional.kl_div(log_p, soft, reduction="batchmean") * temperature * temperature
+    has_gold = gold >= 0
+    if not bool(has_gold.any()):
+        return alpha * kd
+    ce = torch.nn.functional.cross_entropy(logits[has_gold], gold[has_gold], weight=weights)
+    return alpha * kd + (1.0 - alpha) * ce
+
+
+# -- self-distillation -------------------------------------------------------------------------
+def teacher_targets(teacher_dir: Path, texts: list[str], max_len: int, temperature: float,
+                    path: Path) -> torch.Tensor:
+    """The fine-tuned model's class probabilities on ``texts``, softened by ``temperature`` (cached)."""
+    if path.exists():
+        cached = torch.load(path, weights_only=True)
+        if isinstance(cached, torch.Tensor) and cached.shape == (len(texts), len(LABELS)):
+            return cached
+        log.warning("teacher targets at %s do not match %d texts; recomputing", path, len(texts))
+    teacher = AutoModelForSequenceClassification.from_pretrained(str(teacher_dir), dtype=torch.float32)
+    tok = AutoTokenizer.from_pretrained(str(teacher_dir))
+    engine = SentimentEngine(teacher, tok, model_dir=str(teacher_dir), max_length=max_len, batch_size=64)
+    probs = torch.tensor(engine.probs_for_ids(engine.encode(texts)))
+    soft = torch.softmax(torch.log(probs.clamp_min(1e-12)) / temperature, dim=-1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(soft, tmp)
+    os.replace(tmp, path)
+    log.info("teacher targets: texts=%d temperature=%.1f", len(texts), temperature)
+    return soft
+
+
+def self_distill(recipe: Recipe, teacher_dir: Path, train: LabelledSet, valid: dict[str, LabelledSet],
+                 work: Path) -> tuple[Path, list[dict[str, Any]]]:
+    """A fresh student (same seeded initialisation as the teacher) learns gold labels plus the
+    teacher's soft labels on the training rows and, optionally, on the unlabelled news corpus."""
+    spec = recipe.distill
+    combined = LabelledSet(texts=list(train.texts), labels=list(train.labels))
+    if spec.unlabelled:
+        seen = {prepare_sentiment.norm_key(t) for t in train.texts}
+        for text in pretraining_texts(recipe, train):
+            key = prepare_sentiment.norm_key(text)
+            if key not in seen:
+                seen.add(key)
+                combined.texts.append(text)
+                combined.labels.append("")
+    log.info("self-distillation: labelled=%d unlabelled=%d", len(train), len(combined) - len(train))
+    soft = teacher_targets(teacher_dir, combined.texts, recipe.finetune.max_len, spec.temperature,
+                           work / "distill" / "teacher_targets.pt")
+    student, tok = build_base(recipe, train, work)
+    return finetune(recipe, student, tok, combined, valid, work, stage="distill", epochs=spec.epochs,
+                    soft=soft, alpha=spec.alpha, temperature=spec.temperature)
 
 
 def write_model_card(out: Path, recipe: Recipe, command: str, metrics: dict[str, Any],
@@ -375,9 +479,9 @@ def write_model_card(out: Path, recipe: Recipe, command: str, metrics: dict[str,
         b = base.get(name, {})
         bf = f"{b['macro_f1']:.4f} | {b['accuracy']:.4f}" if b else "- | -"
         lines.append(f"| {name} | {rep['n']} | {rep['macro_f1']:.4f} | {rep['accuracy']:.4f} | {bf} |")
-    lines += ["", "## Training history", "", "| epoch | train loss | selection score |", "|---|---|---|"]
+    lines += ["", "## Training history", "", "| stage | epoch | train loss | selection score |", "|---|---|---|---|"]
     for h in history:
-        lines.append(f"| {h['epoch']} | {h['train_loss']} | {h['select_score']} |")
+        lines.append(f"| {h.get('stage', 'finetune')} | {h['epoch']} | {h['train_loss']} | {h['select_score']} |")
     lines += [
         "",
         "## Sources and licences",
@@ -401,6 +505,9 @@ def train(recipe: Recipe, *, command: str) -> dict[str, Any]:
     train_set, valid = load_data(recipe)
     model, tok = build_base(recipe, train_set, work)
     best_dir, history = finetune(recipe, model, tok, train_set, valid, work)
+    if recipe.distill.enabled:
+        best_dir, student_history = self_distill(recipe, best_dir, train_set, valid, work)
+        history = history + student_history
     best = AutoModelForSequenceClassification.from_pretrained(str(best_dir), dtype=torch.float32)
     best_tok = AutoTokenizer.from_pretrained(str(best_dir))
     reports = evaluate_model(best, best_tok, valid, recipe.finetune.max_len)

@@ -46,6 +46,19 @@ def test_write_tsv_round_trip(tmp_path: Path) -> None:
     assert got.texts == ["satu dua baris"] and got.labels == ["neutral"]
 
 
+def test_write_tsv_replaces_a_file_whole(tmp_path: Path) -> None:
+    """Two training runs share build/nlp/sentiment: a reader must see the old file or the new one."""
+    target = tmp_path / "train.tsv"
+    write_tsv(target, ["lama"] * 3, ["neutral"] * 3)
+    before = target.stat().st_ino
+    with target.open(encoding="utf-8") as reader:  # a run that is still reading the old file
+        write_tsv(target, ["baru"] * 5, ["positive"] * 5)
+        assert reader.read().count("lama") == 3
+    assert target.stat().st_ino != before
+    assert read_labelled(target).texts == ["baru"] * 5
+    assert [p.name for p in tmp_path.iterdir()] == ["train.tsv"]
+
+
 def test_classification_report_known_values() -> None:
     gold = ["positive", "positive", "negative", "neutral"]
     pred = ["positive", "negative", "negative", "positive"]
@@ -83,7 +96,7 @@ def test_page_paragraphs_skip_scripts_and_fragments() -> None:
 
 def test_shipped_recipes_parse() -> None:
     r = load_recipe(ROOT / "recipes" / "sentiment-id-news.toml")
-    assert r.base.kind == "scratch" and r.pretrain.enabled
+    assert r.base.kind == "scratch" and r.base.init_embeddings == "ppmi"
     assert r.resolve(r.output) == ROOT / "nlp" / "models" / "sentiment-id-news"
     assert "news-articles-2025" not in (ROOT / "recipes" / "sentiment-id-news.toml").read_text(encoding="utf-8")
 
@@ -97,6 +110,7 @@ def test_shipped_recipes_parse() -> None:
         ('name = "x"\noutput = "o"\n[data]\ntrain = "t.tsv"\n[pretrain]\nepoch = 3\n', "unknown keys"),
         ('name = "x"\noutput = "o"\n[base]\nkind = "pretrained"\n[data]\ntrain = "t"\n', "[base].path"),
         ('name = "x"\noutput = "o"\n', "[data].train"),
+        ('name = "x"\noutput = "o"\n[data]\ntrain = "t"\n[base]\ninit_embeddings = "glove"\n', "init_embeddings"),
         ("name = [", "cannot read"),
     ],
 )

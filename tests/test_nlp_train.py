@@ -8,12 +8,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 from safetensors import safe_open
 
 from nlp.datasets import read_labelled, write_tsv
 from nlp.engine import SentimentEngine
-from nlp.recipe import load_recipe
-from nlp.train import train
+from nlp.prepare_sentiment import norm_key
+from nlp.recipe import RecipeError, load_recipe
+from nlp.train import _loss, train
 
 DATA = Path(__file__).parent / "data" / "nlp"
 
@@ -115,3 +117,42 @@ def test_fine_tunes_a_local_hf_model_dir(tmp_path: Path) -> None:
     assert config["id2label"] == {"0": "negative", "1": "neutral", "2": "positive"}
     engine = SentimentEngine.load(str(tmp_path / "ft"), threads=1)
     assert len(engine.predict(["Harga sembako naik", "Jembatan baru dibuka"])) == 2
+
+
+def test_self_distillation_trains_a_student_on_soft_labels(tmp_path: Path) -> None:
+    path = tiny_recipe(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "[distill]\nenabled = true\nepochs = 1\nalpha = 0.5\ntemperature = 2.0\n", encoding="utf-8")
+    metrics = train(load_recipe(path), command="pantau nlp train tiny.toml")
+    assert [h["stage"] for h in metrics["history"]] == ["finetune", "distill"]
+    train_keys = {norm_key(t) for f in ("train.tsv", "extra.tsv") for t in read_labelled(tmp_path / f).texts}
+    unlabelled = {norm_key(t) for t in (tmp_path / "unlabelled.txt").read_text(encoding="utf-8").splitlines()}
+    targets = torch.load(tmp_path / "work" / "distill" / "teacher_targets.pt", weights_only=True)
+    # every training row (198 dev + 5 extra x3) plus each unlabelled text not already a training text
+    assert targets.shape == (213 + len(unlabelled - train_keys), 3)
+    assert torch.allclose(targets.sum(dim=1), torch.ones(len(targets)), atol=1e-5)
+    assert float(targets.max()) < 1.0  # softened by the temperature, never one-hot
+    card = (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
+    assert "| distill | 1 |" in card and "| finetune | 1 |" in card
+    assert len(SentimentEngine.load(str(tmp_path / "model"), threads=1).predict(["Banjir rendam Samarinda"])) == 1
+
+
+def test_distillation_loss_mixes_soft_and_gold_targets() -> None:
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+    gold = torch.tensor([0, -100])  # the second row is unlabelled
+    weights = torch.tensor([1.0, 2.0, 1.0])
+    soft = torch.tensor([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]])
+    plain = _loss(logits[:1], gold[:1], weights, None, 0.0, 1.0)
+    assert torch.isclose(plain, torch.nn.functional.cross_entropy(logits[:1], gold[:1]))
+    assert torch.isclose(_loss(logits, gold, weights, soft, 0.0, 2.0), plain)  # alpha 0: gold rows only
+    kd = torch.nn.functional.kl_div(torch.log_softmax(logits / 2.0, dim=-1), soft, reduction="batchmean") * 4.0
+    assert torch.isclose(_loss(logits, gold, weights, soft, 1.0, 2.0), kd)
+    no_gold = _loss(logits, torch.tensor([-100, -100]), weights, soft, 0.5, 2.0)
+    assert torch.isfinite(no_gold) and torch.isclose(no_gold, 0.5 * kd)
+
+
+def test_bad_distill_settings_are_refused(tmp_path: Path) -> None:
+    path = tiny_recipe(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + "[distill]\nenabled = true\nalpha = 1.5\n", encoding="utf-8")
+    with pytest.raises(RecipeError, match=r"\[distill\] needs 0 <= alpha <= 1"):
+        load_recipe(path)
