@@ -56,11 +56,12 @@ def chosen_backend(backend: str = "", nlp_settings: Any = None, *, quantize: boo
 
 def engine_errors() -> tuple[type[Exception], ...]:
     """What loading a sentiment engine raises for an operator to fix (shown as one ``error:`` line):
-    a model directory that is not there, an unknown backend, ONNX Runtime missing or a graph that
-    does not reproduce the model."""
+    a malformed ``pantau.toml``, a model directory that is not there, an unknown backend, ONNX
+    Runtime missing or a graph that does not reproduce the model."""
     from nlp.onnx_runtime import OnnxBuildError, OnnxRuntimeUnavailable
+    from pantau.settings import ConfigError
 
-    return (FileNotFoundError, UnknownBackend, OnnxRuntimeUnavailable, OnnxBuildError)
+    return (ConfigError, FileNotFoundError, UnknownBackend, OnnxRuntimeUnavailable, OnnxBuildError)
 
 
 def load_engine(*, model: str = "", threads: int = 0, batch_size: int = 0, nlp_settings: Any = None,

@@ -112,3 +112,17 @@ def test_topics_command_json_lines() -> None:
     first, second = (json.loads(x) for x in result.stdout.splitlines())
     assert first[0]["label"] == "bencana" and 0.5 <= first[0]["score"] <= 1
     assert second == []
+
+
+@pytest.mark.parametrize("command", [["predict", "Banjir rendam Samarinda"],
+                                     ["eval", "--data", "tests/data/nlp/news_sentiment_dev.tsv", "--no-baseline"]])
+def test_bad_backend_in_config_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 command: list[str]) -> None:
+    config = tmp_path / "pantau.toml"
+    config.write_text('[nlp]\nbackend = "tensorrt"\n', encoding="utf-8")
+    monkeypatch.setenv("PANTAU_CONFIG", str(config))
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2
+    assert 'error: ' in result.output and '[nlp] backend' in result.output and '"tensorrt"' in result.output
+    assert "Traceback" not in result.output
