@@ -4,11 +4,14 @@ Stages, each resumable (a killed run restarts from the last checkpoint in ``work
 
 1. data: optional ``prepare`` step (see :mod:`nlp.prepare_sentiment`), then the labelled files;
 2. base: either a local Hugging Face model (fine-tuning) or, from scratch, a WordPiece tokenizer
-   trained on unlabelled Indonesian news text plus a small BERT;
+   trained on unlabelled Indonesian news text plus a small BERT, optionally with token embeddings
+   initialised from PPMI-SVD vectors of that text (:mod:`nlp.token_embeddings`);
 3. optional masked-LM pre-training on that unlabelled text (loss on masked positions only);
 4. fine-tuning with class weighting, evaluated on every valid file after each epoch; the epoch
    with the best mean macro-F1 on ``select_on`` files is kept;
-5. the model directory (weights in fp16 for scratch models to keep the shipped copy small; they
+5. optional self-distillation: a fresh copy of the base learns the fine-tuned model's softened
+   probabilities (training rows and unlabelled text) plus the gold labels; its best epoch is kept;
+6. the model directory (weights in fp16 for scratch models to keep the shipped copy small; they
    load as fp32), ``metrics.json``, ``recipe.toml`` and a model card ``README.md``.
 
 Everything random is seeded from the recipe's ``seed``. One caveat: ``tokenizers`` breaks WordPiece
