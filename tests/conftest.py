@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +17,44 @@ pytest_plugins = ["tests.es_server"]
 
 # The contract suite runs unchanged on each backend; "es" is a real server from scripts/elasticsearch.
 BACKENDS = ["sqlite", "es"]
+
+
+class ExternalConnection(ConnectionRefusedError):
+    """A test tried to reach a host other than this machine (an OSError, so clients close their socket)."""
+
+
+def _loopback_only(address: Any) -> None:
+    if not isinstance(address, tuple):  # AF_UNIX paths and the like stay on this machine
+        return
+    host = str(address[0])
+    try:
+        if ipaddress.ip_address(host.split("%")[0]).is_loopback:
+            return
+    except ValueError:
+        if host == "localhost":
+            return
+    raise ExternalConnection(f"tests must only talk to 127.0.0.1; refused a connection to {address!r}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_external_network() -> Iterator[None]:
+    """Every in-process connection must go to loopback: fixture pages name outside URLs
+    (kaltim.example.id records, a 169.254.169.254 redirect the crawler must refuse), and none may
+    be fetched. Crawls run in subprocesses are covered by the SSRF guard's own tests."""
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def connect(self: socket.socket, address: Any) -> None:
+        _loopback_only(address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        _loopback_only(address)
+        return real_connect_ex(self, address)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket.socket, "connect", connect)
+        mp.setattr(socket.socket, "connect_ex", connect_ex)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
