@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification  # noqa: E402
 
+from bench.timing import timed  # noqa: E402
 from nlp.datasets import read_labelled  # noqa: E402
 from nlp.engine import DEFAULT_MAX_TOKENS, DEFAULT_SENTIMENT_MODEL, SentimentEngine  # noqa: E402
 from nlp.labels import LABELS  # noqa: E402
@@ -96,12 +97,6 @@ def matmul_peak(threads: int) -> float:
     return best / 1e9
 
 
-def timed(fn: Callable[[], object]) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
-
-
 def naive_loop(model: torch.nn.Module, tokenizer: object, docs: list[str]) -> list[int]:
     preds = []
     with torch.no_grad():
@@ -149,7 +144,7 @@ def run_model(name: str, model: torch.nn.Module, tokenizer: object, docs: list[s
     best = [math.inf] * len(variants)
     for _ in range(args.rounds):
         for i, (_, fn) in enumerate(variants):
-            best[i] = min(best[i], timed(functools.partial(fn, docs)))
+            best[i] = min(best[i], timed(functools.partial(fn, docs), 1)[0])
     t_naive = best[0]
     print(f"{'variant':62}{'docs/s':>9}{'speed-up':>10}{'GFLOP/s':>10}{'% of peak':>10}")
     for (label, _), secs in zip(variants, best, strict=True):

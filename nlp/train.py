@@ -30,6 +30,7 @@ import random
 import shutil
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,16 +127,19 @@ def pretraining_texts(recipe: Recipe, train: LabelledSet) -> list[str]:
 
 
 # -- token embeddings --------------------------------------------------------------------------
-def token_embeddings(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: list[str],
+def token_embeddings(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: Callable[[], list[str]],
                      work: Path) -> tuple[np.ndarray, np.ndarray]:
-    """PPMI-SVD vectors for the tokenizer's vocabulary (cached in ``work``) and which ids were seen."""
+    """PPMI-SVD vectors for the tokenizer's vocabulary (cached in ``work``) and which ids were seen.
+
+    ``texts`` is only called when the cache is missing: reading the corpus again is the slow part.
+    """
     from nlp.token_embeddings import ppmi_svd_embeddings, seen_tokens
 
     path = work / "embeddings" / "ppmi.npz"
     if path.exists():
         cached = np.load(path)
         return cached["vectors"], cached["seen"]
-    seqs = tok(texts, add_special_tokens=False, truncation=True, max_length=256)["input_ids"]
+    seqs = tok(texts(), add_special_tokens=False, truncation=True, max_length=256)["input_ids"]
     vectors = ppmi_svd_embeddings(seqs, len(tok), recipe.base.hidden, window=recipe.base.embedding_window,
                                   seed=recipe.seed)
     seen = seen_tokens(seqs, len(tok))
@@ -183,7 +187,7 @@ def run_mlm(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: list[str], work
     seed_everything(recipe.seed)
     model = BertForMaskedLM(config)
     if recipe.base.init_embeddings == "ppmi":
-        init_token_embeddings(model, *token_embeddings(recipe, tok, texts, work))
+        init_token_embeddings(model, *token_embeddings(recipe, tok, lambda: texts, work))
     enc = tok(texts, truncation=True, max_length=spec.max_len)["input_ids"]
     seqs = [list(s) for s in enc]
     lengths = [len(s) for s in seqs]
@@ -281,8 +285,9 @@ def build_base(recipe: Recipe, train: LabelledSet, work: Path) -> tuple[torch.nn
                             **label_kwargs)
         model = BertForSequenceClassification(config)
         if recipe.base.init_embeddings == "ppmi":
-            texts = texts if texts is not None else pretraining_texts(recipe, train)
-            init_token_embeddings(model, *token_embeddings(recipe, tok, texts, work))
+            corpus = texts
+            init_token_embeddings(model, *token_embeddings(
+                recipe, tok, lambda: corpus if corpus is not None else pretraining_texts(recipe, train), work))
     tok.model_max_length = recipe.finetune.max_len
     return model, tok
 

@@ -58,7 +58,10 @@ def test_scratch_model_starts_from_the_cached_corpus_vectors(tmp_path: Path) -> 
     model, tok = build_base(recipe, train_set, tmp_path / "work")
     cache = tmp_path / "work" / "embeddings" / "ppmi.npz"
     assert cache.exists()
-    vectors, seen = token_embeddings(recipe, tok, [], tmp_path / "work")  # served from the cache
+    def no_corpus() -> list[str]:
+        raise AssertionError("the cached vectors must be used without reading the corpus again")
+
+    vectors, seen = token_embeddings(recipe, tok, no_corpus, tmp_path / "work")
     weight = model.get_input_embeddings().weight.detach()  # type: ignore[operator]
     assert torch.equal(weight[torch.from_numpy(np.flatnonzero(seen))],
                        torch.from_numpy(vectors[seen]))
