@@ -68,3 +68,13 @@ def test_shipped_model_reads_disaster_headlines_as_negative(engine: SentimentEng
     preds = engine.predict(["Banjir bandang tewaskan lima warga, ratusan rumah rusak",
                             "Banjir rendam Samarinda, warga mengungsi"])
     assert [p.label for p in preds] == ["negative", "negative"]
+
+
+@pytest.mark.xfail(strict=True, reason="known weakness: the shipped model misses the direction of market headlines "
+                   "that word bigrams catch ('laba turun'); it trails TF-IDF+SVM on CNBC valid "
+                   "(docs/nlp.md, 'Open problems')")
+def test_shipped_model_reads_falling_market_headlines_as_negative(engine: SentimentEngine) -> None:
+    # Both are CNBC valid headlines labelled negative, which the baseline gets right.
+    preds = engine.predict(["Laba Turun 27,8%, Adira Finance (ADMF) Bagi Dividen Rp703 Miliar",
+                            "IHSG Jatuh 3,33%, Saham Bluechips dan Konglomerat Berguguran"])
+    assert [p.label for p in preds] == ["negative", "negative"]
