@@ -21,7 +21,8 @@ round is reported, so a busy machine slows every variant alike.
 
 Models: the shipped ``nlp/models/sentiment-id-news`` and a base-size BERT shape (12 layers,
 hidden 768, 12 heads, intermediate 3072, vocab 50k, random weights: speed does not depend on the
-weights). GFLOP/s counts the useful (unpadded) multiply-adds of the encoder, and the peak is a
+weights). ``--model`` takes any local sequence-classification directory instead of the shipped
+one. GFLOP/s counts the useful (unpadded) multiply-adds of the encoder, and the peak is a
 measured fp32 matmul on this machine with the same thread count. The quality cost of each backend
 against torch fp32 is reported on the committed held-out samples. Figures are printed, never
 asserted.
@@ -44,13 +45,20 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification  # noqa: E402
+from transformers import (  # noqa: E402
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    BertConfig,
+    BertForSequenceClassification,
+    PretrainedConfig,
+)
 
 from bench.timing import timed  # noqa: E402
 from nlp.datasets import read_labelled  # noqa: E402
 from nlp.engine import DEFAULT_MAX_TOKENS, DEFAULT_SENTIMENT_MODEL, SentimentEngine  # noqa: E402
 from nlp.labels import LABELS  # noqa: E402
 from nlp.metrics import classification_report  # noqa: E402
+from nlp.onnx_runtime import FUSION_MODEL_TYPES  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "nlp"
 
@@ -74,12 +82,23 @@ def build_docs(tokenizer: object, n: int, seed: int) -> list[str]:
     return docs
 
 
-def encoder_flops(cfg: BertConfig, lengths: list[int]) -> float:
+def encoder_flops(cfg: PretrainedConfig, lengths: list[int]) -> float:
+    """FLOPs (2 per multiply-add) of the encoder's useful work: projections, MLP, attention scores.
+
+    BERT-family MLPs are h->inter->h. ModernBERT's is gated (h->2*inter, inter->h), and its
+    ``sliding_attention`` layers (``layer_types``) attend to ``sliding_window`` tokens on each side.
+    """
     h, inter, layers = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers
+    modern = getattr(cfg, "model_type", "") == "modernbert"
+    mlp = 3 * h * inter if modern else 2 * h * inter
+    layer_types = list(getattr(cfg, "layer_types", None) or []) if modern else []
+    half = int(getattr(cfg, "sliding_window", 0) or 0)
     total = 0.0
     for n in lengths:
-        per_layer = 2 * n * (4 * h * h + 2 * h * inter) + 2 * 2 * n * n * h
-        total += layers * per_layer
+        for layer in range(layers):
+            local = layer < len(layer_types) and layer_types[layer] == "sliding_attention" and half > 0
+            span = min(n, 2 * half + 1) if local else n
+            total += 2 * n * (4 * h * h + mlp) + 2 * 2 * n * span * h
     return total
 
 
@@ -119,15 +138,17 @@ def run_model(name: str, model: torch.nn.Module, tokenizer: object, docs: list[s
     torch.set_num_threads(threads)
     model.eval()
     lengths = [len(x) for x in tokenizer(docs, truncation=True, max_length=512)["input_ids"]]  # type: ignore[operator]
-    flops = encoder_flops(cast(BertConfig, model.config), lengths)
+    flops = encoder_flops(cast(PretrainedConfig, model.config), lengths)
     print(f"\n== {name}: {len(docs)} docs, tokens min/mean/max = {min(lengths)}/{sum(lengths) / len(lengths):.0f}/"
           f"{max(lengths)}, threads={threads}, best of {args.rounds} interleaved rounds")
     variants: list[tuple[str, Callable[[list[str]], object]]] = [
         ("naive loop (fp32, 1 doc/forward, no_grad)", lambda d: naive_loop(model, tokenizer, d)),
     ]
     onnx_budget = args.max_tokens or DEFAULT_MAX_TOKENS["onnx-int8"]
+    # ONNX Runtime's transformer fusions exist for the BERT family only; other graphs run unfused.
+    fused = "fused" if str(getattr(model.config, "model_type", "")) in FUSION_MODEL_TYPES else "unfused"
     backends = (("torch", "engine torch fp32"), ("torch-int8", "engine torch int8 dynamic"),
-                ("onnx", "engine ONNX Runtime fp32, fused"), ("onnx-int8", "engine ONNX Runtime int8, fused"))
+                ("onnx", f"engine ONNX Runtime fp32, {fused}"), ("onnx-int8", f"engine ONNX Runtime int8, {fused}"))
     for backend, label in backends:
         t0 = time.perf_counter()
         eng = engine_for(model, tokenizer, name, backend, args)
@@ -196,7 +217,7 @@ def main() -> None:
           f"measured fp32 matmul peak (2048^3) = {peak:.1f} GFLOP/s")
     tok = AutoTokenizer.from_pretrained(args.model)
     tok.model_max_length = 512  # the bench truncates every variant at 512 tokens
-    shipped = BertForSequenceClassification.from_pretrained(args.model, dtype=torch.float32)
+    shipped = AutoModelForSequenceClassification.from_pretrained(args.model, dtype=torch.float32)
     docs_small = build_docs(tok, args.docs_small, seed=1)
     run_model(f"shipped {Path(args.model).name}", shipped, tok, docs_small, args, peak)
     tok.model_max_length = 128  # quality as served: the shipped model's own length
