@@ -31,7 +31,6 @@ cannot load is logged and rebuilt, so a killed build never leaves a half file in
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -50,6 +49,8 @@ from typing import Any, Literal
 import numpy as np
 import torch
 from torch.jit import TracerWarning  # type: ignore[attr-defined]  # public name, not re-exported for mypy
+
+from nlp.filelock import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -170,17 +171,6 @@ def _atomic_write(target: Path, write: Any) -> None:
         raise
 
 
-@contextlib.contextmanager
-def _build_lock(path: Path) -> Iterator[None]:
-    """One build per key at a time across processes (two scorers starting together)."""
-    with path.open("a") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
-
-
 def _clean_stale_builds(cache_dir: Path) -> None:
     """Remove scratch left by builds that were killed more than an hour ago."""
     now = time.time()
@@ -241,7 +231,7 @@ def prepare(model: torch.nn.Module, *, cache_dir: Path | None = None, options: O
     if found is not None:
         log.info("onnx cache hit %s key=%s (%.2f s)", found.path, key[:16], time.perf_counter() - t0)
         return found
-    with _build_lock(cache_dir / f".{stem}.lock"):
+    with exclusive(cache_dir / f".{stem}.lock"):
         found = cached_artifact(cache_dir, stem, key, options)  # another process may have built it meanwhile
         if found is not None:
             return found

@@ -22,6 +22,7 @@ the rest of the run is repeatable.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -51,6 +52,7 @@ from nlp import prepare_sentiment
 from nlp.batching import pad_batch, training_batches
 from nlp.datasets import LabelledSet, read_labelled
 from nlp.engine import SentimentEngine
+from nlp.filelock import exclusive
 from nlp.labels import LABELS
 from nlp.metrics import classification_report
 from nlp.recipe import Recipe
@@ -80,11 +82,25 @@ def _load_ckpt(path: Path) -> dict[str, Any] | None:
 
 # -- data -------------------------------------------------------------------------------------
 def load_data(recipe: Recipe) -> tuple[LabelledSet, dict[str, LabelledSet]]:
+    """The training rows and the held-out sets, built first when the recipe has a ``prepare`` step.
+
+    The build and the reads then happen under one lock on the data directory. Two recipes with
+    different seeds share ``build/nlp/sentiment`` but split CNBC differently; without the lock, one
+    run could read the other's training file next to its own held-out files, and train on headlines
+    it is then scored on. Without a ``prepare`` step nothing is written, so nothing is locked.
+    """
+    spec = recipe.data
+    if spec.prepare not in ("", "sentiment"):
+        raise ValueError(f"{recipe.path}: unknown [data].prepare {spec.prepare!r}")
+    data_dir = recipe.resolve(spec.train).parent
+    with exclusive(data_dir / ".pantau-data.lock") if spec.prepare else contextlib.nullcontext():
+        return _build_and_read(recipe)
+
+
+def _build_and_read(recipe: Recipe) -> tuple[LabelledSet, dict[str, LabelledSet]]:
     spec = recipe.data
     if spec.prepare == "sentiment":
         prepare_sentiment.build(recipe.resolve(spec.shared), recipe.resolve(spec.train).parent, seed=recipe.seed)
-    elif spec.prepare:
-        raise ValueError(f"{recipe.path}: unknown [data].prepare {spec.prepare!r}")
 
     def read(p: str) -> LabelledSet:
         return read_labelled(recipe.resolve(p), text_col=spec.text_col, label_col=spec.label_col,

@@ -156,3 +156,67 @@ def test_bad_distill_settings_are_refused(tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "[distill]\nenabled = true\nalpha = 1.5\n", encoding="utf-8")
     with pytest.raises(RecipeError, match=r"\[distill\] needs 0 <= alpha <= 1"):
         load_recipe(path)
+
+
+def _tiny_shared(root: Path) -> None:
+    """A miniature of the staged ``../shared/data`` layout, built from the committed news samples."""
+    dev = read_labelled(DATA / "news_sentiment_dev.tsv")
+    (root / "smsa").mkdir(parents=True)
+    write_tsv(root / "smsa" / "train.tsv", [t.lower() for t in dev.texts[:80]], dev.labels[:80])
+    write_tsv(root / "smsa" / "valid.tsv", [t.lower() for t in dev.texts[80:100]], dev.labels[80:100])
+    (root / "nusax-ind").mkdir()
+    for name, rows in (("train.csv", range(100, 120)), ("valid.csv", range(120, 130))):
+        lines = ["id,text,label"] + [f'{i},"{dev.texts[i].replace(chr(34), "")}",{dev.labels[i]}' for i in rows]
+        (root / "nusax-ind" / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "news-sentiment-cnbc").mkdir()
+    sentimen = {"positive": "positif", "neutral": "netral", "negative": "negatif"}
+    lines = ["judul,tanggal,sentimen"] + [
+        f'"{dev.texts[i].replace(chr(34), "")}",2024/01/01,{sentimen[dev.labels[i]]}' for i in range(130, 190)
+    ]
+    (root / "news-sentiment-cnbc" / "headlines.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_data_build_and_reads_wait_for_a_concurrent_build(tmp_path: Path) -> None:
+    """Two recipes with different seeds share one data directory but split CNBC differently. While
+    another run holds the directory's lock, ``load_data`` neither rebuilds nor reads; afterwards its
+    training rows and its CNBC held-out rows come from the same build (no held-out text in train)."""
+    import threading
+
+    from nlp.filelock import exclusive
+    from nlp.train import load_data
+
+    _tiny_shared(tmp_path / "shared")
+    data = tmp_path / "data"
+    recipe = tmp_path / "recipes" / "r.toml"
+    recipe.parent.mkdir()
+    recipe.write_text(
+        f"""
+name = "lock"
+seed = 14
+output = "{tmp_path / 'model'}"
+work_dir = "{tmp_path / 'work'}"
+[data]
+prepare = "sentiment"
+shared = "{tmp_path / 'shared'}"
+train = "{data / 'train.tsv'}"
+valid = ["{data / 'cnbc_valid.tsv'}"]
+""",
+        encoding="utf-8",
+    )
+    got: list[tuple[list[str], list[str]]] = []
+
+    def run() -> None:
+        train_set, valid = load_data(load_recipe(recipe))
+        got.append((train_set.texts, valid["cnbc_valid"].texts))
+
+    with exclusive(data / ".pantau-data.lock"):
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(timeout=2.0)
+        assert worker.is_alive() and not (data / "train.tsv").exists()
+    worker.join()
+    assert len(got) == 1
+    train_texts, cnbc_valid = got[0]
+    assert len(cnbc_valid) == 6 and len(train_texts) > 100
+    assert not {norm_key(t) for t in cnbc_valid} & {norm_key(t) for t in train_texts}
+    assert json.loads((data / "manifest.json").read_text(encoding="utf-8"))["seed"] == 14
