@@ -2,8 +2,8 @@
 
 A recipe names the data (files plus label mapping, or a ``prepare`` step that builds them from the
 staged third-party data), the base (``scratch``: a new small BERT with its own WordPiece
-tokenizer; or ``pretrained``: a local Hugging Face directory or hub id), the optional masked-LM
-pre-training pass and the fine-tuning schedule. Paths are relative to the recipe file's
+tokenizer; or ``pretrained``: a local Hugging Face directory or hub id), the optional pre-training
+pass (masked-LM or replaced-token detection) and the fine-tuning schedule. Paths are relative to the recipe file's
 directory's parent when they start with ``./`` or ``../``; otherwise relative to the current
 directory. ``recipes/sentiment-id-news.toml`` is the shipped model's recipe.
 """
@@ -56,6 +56,11 @@ class BaseSpec:
 @dataclass(kw_only=True, frozen=True)
 class PretrainSpec:
     enabled: bool = False
+    # "mlm": masked-LM (loss on the masked positions); "rtd": replaced-token detection, ELECTRA-style
+    # (nlp.pretrain_rtd): a narrow generator fills the masked positions, the BERT learns from every token.
+    objective: str = "mlm"
+    generator_hidden: int = 64  # rtd: width of the generator (same depth as the BERT)
+    rtd_weight: float = 50.0  # rtd: weight of the discriminator loss against the generator's masked-LM loss
     epochs: int = 1
     batch_size: int = 64
     lr: float = 5e-4
@@ -148,6 +153,12 @@ def load_recipe(path: str | Path) -> Recipe:
         raise RecipeError(f"{p}: [base].path is required when kind = 'pretrained'")
     if base.init_embeddings not in ("", "ppmi"):
         raise RecipeError(f"{p}: [base].init_embeddings must be '' or 'ppmi', got {base.init_embeddings!r}")
+    pretrain = _section(raw, "pretrain", PretrainSpec, p)
+    if pretrain.objective not in ("mlm", "rtd"):
+        raise RecipeError(f"{p}: [pretrain].objective must be 'mlm' or 'rtd', got {pretrain.objective!r}")
+    if pretrain.generator_hidden < 1 or pretrain.rtd_weight <= 0:
+        raise RecipeError(f"{p}: [pretrain] needs generator_hidden >= 1 and rtd_weight > 0, "
+                          f"got generator_hidden={pretrain.generator_hidden} rtd_weight={pretrain.rtd_weight}")
     distill = _section(raw, "distill", DistillSpec, p)
     if not 0.0 <= distill.alpha <= 1.0 or distill.temperature <= 0:
         raise RecipeError(f"{p}: [distill] needs 0 <= alpha <= 1 and temperature > 0, "
@@ -165,7 +176,7 @@ def load_recipe(path: str | Path) -> Recipe:
         checkpoint_every=int(raw.get("checkpoint_every", 200)),
         data=data,
         base=base,
-        pretrain=_section(raw, "pretrain", PretrainSpec, p),
+        pretrain=pretrain,
         finetune=_section(raw, "finetune", FinetuneSpec, p),
         distill=distill,
         raw=raw,

@@ -6,7 +6,8 @@ Stages, each resumable (a killed run restarts from the last checkpoint in ``work
 2. base: either a local Hugging Face model (fine-tuning) or, from scratch, a WordPiece tokenizer
    trained on unlabelled Indonesian news text plus a small BERT, optionally with token embeddings
    initialised from PPMI-SVD vectors of that text (:mod:`nlp.token_embeddings`);
-3. optional masked-LM pre-training on that unlabelled text (loss on masked positions only);
+3. optional pre-training on that unlabelled text: masked-LM (loss on masked positions only) or
+   replaced-token detection (:mod:`nlp.pretrain_rtd`), chosen by ``[pretrain] objective``;
 4. fine-tuning with class weighting, evaluated on every valid file after each epoch; the epoch
    with the best mean macro-F1 on ``select_on`` files is kept;
 5. optional self-distillation: a fresh copy of the base learns the fine-tuned model's softened
@@ -190,6 +191,76 @@ def _mask_tokens(ids: torch.Tensor, mask: torch.Tensor, tok: PreTrainedTokenizer
     return inputs, labels
 
 
+StepFn = Callable[[torch.Tensor, torch.Tensor, torch.Generator], "tuple[torch.Tensor, dict[str, float]] | None"]
+"""One pre-training batch: ``(input_ids, attention_mask, generator) -> (loss, named losses to log)``,
+or None when the batch has nothing to learn from (no token masked)."""
+
+
+def pretrain_loop(recipe: Recipe, stage: str, model: torch.nn.Module, tok: PreTrainedTokenizerBase,
+                  texts: list[str], work: Path, step_fn: StepFn) -> None:
+    """The resumable loop shared by every pre-training objective (``[pretrain]``).
+
+    Length-bucketed seeded batches of ``texts``, AdamW with linear warm-up and decay, gradient
+    clipping, and a checkpoint in ``work/<stage>/checkpoint.pt`` every ``checkpoint_every`` steps and
+    at each epoch end; a killed run resumes at the batch after the last checkpoint. Dropout and
+    masking are seeded per step, so a resumed run draws what an uninterrupted one would.
+    """
+    spec = recipe.pretrain
+    seqs = [list(s) for s in tok(texts, truncation=True, max_length=spec.max_len)["input_ids"]]
+    lengths = [len(s) for s in seqs]
+    total = math.ceil(len(seqs) / spec.batch_size) * spec.epochs
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=spec.lr, weight_decay=0.01)
+    sched = get_linear_schedule_with_warmup(opt, int(0.06 * total), total)  # type: ignore[no-untyped-call]
+    ckpt_path = work / stage / "checkpoint.pt"
+    state = _load_ckpt(ckpt_path)
+    epoch, done_in_epoch, step = 0, 0, 0
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optim"])
+        sched.load_state_dict(state["sched"])
+        epoch, done_in_epoch, step = state["epoch"], state["batch_in_epoch"], state["global_step"]
+    model.train()
+    bar = tqdm(total=total, initial=step, desc=stage, unit="step", mininterval=5)
+    running: dict[str, float] = {}
+
+    def save(batch_in_epoch: int) -> None:
+        _atomic_save({"model": model.state_dict(), "optim": opt.state_dict(), "sched": sched.state_dict(),
+                      "epoch": epoch, "batch_in_epoch": batch_in_epoch, "global_step": step}, ckpt_path)
+
+    def shown() -> str:
+        return " ".join(f"{k}={v:.4f}" for k, v in running.items())
+
+    while epoch < spec.epochs:
+        batches = training_batches(lengths, spec.batch_size, recipe.seed + 1000 + epoch)
+        for bi in range(done_in_epoch, len(batches)):
+            torch.manual_seed(recipe.seed * 7919 + step)  # dropout masks reproducible across resumes
+            gen = torch.Generator().manual_seed(recipe.seed * 100_003 + step)
+            ids, mask = pad_batch([seqs[i] for i in batches[bi]], int(tok.pad_token_id))
+            out = step_fn(ids, mask, gen)
+            if out is None:
+                continue
+            loss, parts = out
+            loss.backward()  # type: ignore[no-untyped-call]
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            for k, v in parts.items():
+                running[k] = 0.98 * running[k] + 0.02 * v if running.get(k) else v
+            bar.update(1)
+            bar.set_postfix({k: f"{v:.3f}" for k, v in running.items()}, epoch=epoch, refresh=False)
+            if step % recipe.checkpoint_every == 0:
+                save(bi + 1)
+                log.info("%s step=%d/%d %s", stage, step, total, shown())
+        epoch += 1
+        done_in_epoch = 0
+        save(0)
+        log.info("%s epoch=%d done step=%d %s", stage, epoch, step, shown())
+    bar.close()
+
+
 def run_mlm(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: list[str], work: Path) -> Path:
     spec = recipe.pretrain
     final = work / "mlm" / "final"
@@ -204,56 +275,18 @@ def run_mlm(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: list[str], work
     model = BertForMaskedLM(config)
     if recipe.base.init_embeddings == "ppmi":
         init_token_embeddings(model, *token_embeddings(recipe, tok, lambda: texts, work))
-    enc = tok(texts, truncation=True, max_length=spec.max_len)["input_ids"]
-    seqs = [list(s) for s in enc]
-    lengths = [len(s) for s in seqs]
-    steps_per_epoch = math.ceil(len(seqs) / spec.batch_size)
-    total = steps_per_epoch * spec.epochs
-    opt = torch.optim.AdamW(model.parameters(), lr=spec.lr, weight_decay=0.01)
-    sched = get_linear_schedule_with_warmup(opt, int(0.06 * total), total)  # type: ignore[no-untyped-call]
-    ckpt_path = work / "mlm" / "checkpoint.pt"
-    state = _load_ckpt(ckpt_path)
-    epoch, done_in_epoch, step = 0, 0, 0
-    if state is not None:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optim"])
-        sched.load_state_dict(state["sched"])
-        epoch, done_in_epoch, step = state["epoch"], state["batch_in_epoch"], state["global_step"]
-    model.train()
-    bar = tqdm(total=total, initial=step, desc="mlm", unit="step", mininterval=5)
-    running = 0.0
-    while epoch < spec.epochs:
-        batches = training_batches(lengths, spec.batch_size, recipe.seed + 1000 + epoch)
-        for bi in range(done_in_epoch, len(batches)):
-            torch.manual_seed(recipe.seed * 7919 + step)  # dropout masks reproducible across resumes
-            gen = torch.Generator().manual_seed(recipe.seed * 100_003 + step)
-            ids, mask = pad_batch([seqs[i] for i in batches[bi]], int(tok.pad_token_id))
-            inputs, labels = _mask_tokens(ids, mask, tok, spec.mask_prob, gen)
-            hidden = model.bert(input_ids=inputs, attention_mask=mask).last_hidden_state
-            sel = labels != -100
-            if not bool(sel.any()):
-                continue
-            logits = model.cls(hidden[sel])
-            loss = torch.nn.functional.cross_entropy(logits, labels[sel])
-            loss.backward()  # type: ignore[no-untyped-call]
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
-            step += 1
-            running = 0.98 * running + 0.02 * loss.item() if running else loss.item()
-            bar.update(1)
-            bar.set_postfix(loss=f"{running:.3f}", epoch=epoch, refresh=False)
-            if step % recipe.checkpoint_every == 0:
-                _atomic_save({"model": model.state_dict(), "optim": opt.state_dict(), "sched": sched.state_dict(),
-                              "epoch": epoch, "batch_in_epoch": bi + 1, "global_step": step}, ckpt_path)
-                log.info("mlm step=%d/%d loss=%.4f", step, total, running)
-        epoch += 1
-        done_in_epoch = 0
-        _atomic_save({"model": model.state_dict(), "optim": opt.state_dict(), "sched": sched.state_dict(),
-                      "epoch": epoch, "batch_in_epoch": 0, "global_step": step}, ckpt_path)
-        log.info("mlm epoch=%d done step=%d loss=%.4f", epoch, step, running)
-    bar.close()
+
+    def mlm_step(ids: torch.Tensor, mask: torch.Tensor,
+                 gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]] | None:
+        inputs, labels = _mask_tokens(ids, mask, tok, spec.mask_prob, gen)
+        hidden = model.bert(input_ids=inputs, attention_mask=mask).last_hidden_state
+        sel = labels != -100
+        if not bool(sel.any()):
+            return None
+        loss = torch.nn.functional.cross_entropy(model.cls(hidden[sel]), labels[sel])
+        return loss, {"loss": loss.item()}
+
+    pretrain_loop(recipe, "mlm", model, tok, texts, work, mlm_step)
     final.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(final))
     tok.save_pretrained(str(final))
@@ -288,10 +321,22 @@ def build_base(recipe: Recipe, train: LabelledSet, work: Path) -> tuple[torch.nn
         save_tokenizer(tok, tok_dir)
         log.info("tokenizer trained: vocab=%d texts=%d seconds=%.1f", len(tok), len(texts), time.perf_counter() - t0)
     if recipe.pretrain.enabled:
-        if texts is None and not (work / "mlm" / "final" / "config.json").exists():
+        stage = recipe.pretrain.objective
+        if texts is None and not (work / stage / "final" / "config.json").exists():
             texts = pretraining_texts(recipe, train)
-        mlm_dir = run_mlm(recipe, tok, texts or [], work)
-        model = BertForSequenceClassification.from_pretrained(str(mlm_dir), dtype=torch.float32, **label_kwargs)
+        if stage == "rtd":
+            from nlp.pretrain_rtd import run_rtd
+
+            corpus_rtd = texts or []
+
+            def init(model: torch.nn.Module) -> None:
+                if recipe.base.init_embeddings == "ppmi":
+                    init_token_embeddings(model, *token_embeddings(recipe, tok, lambda: corpus_rtd, work))
+
+            pre_dir = run_rtd(recipe, tok, corpus_rtd, work, init)
+        else:
+            pre_dir = run_mlm(recipe, tok, texts or [], work)
+        model = BertForSequenceClassification.from_pretrained(str(pre_dir), dtype=torch.float32, **label_kwargs)
     else:
         b = recipe.base
         seed_everything(recipe.seed)

@@ -1,4 +1,4 @@
-"""``pantau nlp train`` end to end on a tiny recipe: tokenizer, masked-LM, fine-tune, model card, resume."""
+"""``pantau nlp train`` end to end on a tiny recipe: tokenizer, pre-training, fine-tune, model card, resume."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import logging
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -220,3 +221,79 @@ valid = ["{data / 'cnbc_valid.tsv'}"]
     assert len(cnbc_valid) == 6 and len(train_texts) > 100
     assert not {norm_key(t) for t in cnbc_valid} & {norm_key(t) for t in train_texts}
     assert json.loads((data / "manifest.json").read_text(encoding="utf-8"))["seed"] == 14
+
+
+def test_replaced_token_detection_pretrains_the_bert_that_is_fine_tuned(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from transformers import BertForSequenceClassification
+
+    path = tiny_recipe(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "[pretrain]\n", '[pretrain]\nobjective = "rtd"\ngenerator_hidden = 16\n'), encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="nlp.pretrain_rtd")
+    caplog.set_level(logging.INFO, logger="nlp.train")
+    metrics = train(load_recipe(path), command="t")
+    assert any("rtd epoch=1 done" in r.message for r in caplog.records)
+    final = tmp_path / "work" / "rtd" / "final"
+    # The discriminator is saved whole: loading it for classification leaves only the new head missing.
+    loaded: Any = BertForSequenceClassification.from_pretrained(str(final), num_labels=3, output_loading_info=True)
+    assert sorted(loaded[1]["missing_keys"]) == ["classifier.bias", "classifier.weight"]
+    assert not (tmp_path / "work" / "mlm").exists()
+    assert len(metrics["history"]) == 1
+    assert len(SentimentEngine.load(str(tmp_path / "model"), threads=1).predict(["Banjir rendam Samarinda"])) == 1
+    caplog.clear()
+    train(load_recipe(path), command="t")
+    assert any("replaced-token-detection pre-training already done" in r.message for r in caplog.records)
+
+
+def test_replaced_token_detection_learns_which_tokens_were_replaced() -> None:
+    from transformers import BertConfig
+
+    from nlp.batching import pad_batch
+    from nlp.pretrain_rtd import RtdModel, rtd_step
+    from nlp.tokenizer_train import train_wordpiece
+
+    texts = read_labelled(DATA / "news_sentiment_dev.tsv").texts[:64]
+    tok = train_wordpiece(texts, vocab_size=300, model_max_length=32)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64, pad_token_id=tok.pad_token_id)
+    model = RtdModel(config, generator_hidden=16)
+    seqs = [list(s) for s in tok(texts, truncation=True, max_length=32)["input_ids"]]
+    ids, mask = pad_batch(seqs, int(tok.pad_token_id))
+
+    # Force the generator to always propose one token the corpus never uses: then the replaced
+    # positions are exactly the masked ones, and a discriminator that learns must find them.
+    unused = next(i for i in range(len(tok) - 1, 0, -1) if not any(i in s for s in seqs))
+    with torch.no_grad():
+        model.gen_bias[unused] = 1e4
+    real = (mask == 1) & (ids != tok.cls_token_id) & (ids != tok.sep_token_id)
+
+    def detection() -> tuple[float, float]:
+        """Share of replaced tokens the discriminator flags, and of original tokens it flags."""
+        chosen = (torch.rand(ids.shape, generator=torch.Generator().manual_seed(1)) < 0.15) & real
+        model.eval()
+        with torch.no_grad():
+            flagged = model.disc_logits(ids.masked_fill(chosen, unused), mask) > 0
+        model.train()
+        return float(flagged[chosen].float().mean()), float(flagged[real & ~chosen].float().mean())
+
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=3e-3)
+    for step in range(30):
+        out = rtd_step(model, ids, mask, tok, 0.15, 50.0, torch.Generator().manual_seed(100 + step))
+        assert out is not None
+        out[0].backward()  # type: ignore[no-untyped-call]
+        opt.step()
+        opt.zero_grad()
+    hits, false_alarms = detection()
+    assert hits > 0.9 and false_alarms < 0.05
+    # One word table: the generator reads and predicts through the discriminator's embeddings.
+    assert not model.gen.embeddings.word_embeddings.weight.requires_grad
+
+
+def test_unknown_pretraining_objective_is_refused(tmp_path: Path) -> None:
+    path = tiny_recipe(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("[pretrain]\n", '[pretrain]\nobjective = "electra"\n'),
+                    encoding="utf-8")
+    with pytest.raises(RecipeError, match=r"\[pretrain\].objective must be 'mlm' or 'rtd', got 'electra'"):
+        load_recipe(path)
