@@ -73,6 +73,13 @@ def test_shipped_model_reads_disaster_headlines_as_negative(engine: SentimentEng
     assert [p.label for p in preds] == ["negative", "negative"]
 
 
+@pytest.mark.xfail(strict=True, reason="known weakness: CNBC's market sense of direction words carries over to "
+                   "consumer prices; 'harga ... melonjak' reads as positive (docs/nlp.md, 'Open problems')")
+def test_shipped_model_reads_price_spikes_as_negative(engine: SentimentEngine) -> None:
+    preds = engine.predict(["Harga cabai di Balikpapan melonjak, pedagang mengeluh"])
+    assert [p.label for p in preds] == ["negative"]
+
+
 def test_shipped_model_reads_falling_market_headlines_as_negative(engine: SentimentEngine) -> None:
     # Both are CNBC valid headlines labelled negative, which the baseline gets right and the model
     # before masked-LM pre-training read as positive (docs/nlp.md, fourth round).
