@@ -92,17 +92,14 @@ def rtd_step(model: RtdModel, ids: torch.Tensor, mask: torch.Tensor, tok: PreTra
 def run_rtd(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: list[str], work: Path,
             init_embeddings: Callable[[torch.nn.Module], None] | None) -> Path:
     """Pre-train and save the discriminator as ``work/rtd/final``; returns that directory."""
-    from nlp.train import pretrain_loop
+    from nlp.train import bert_config, pretrain_loop
 
     spec = recipe.pretrain
     final = work / "rtd" / "final"
     if (final / "config.json").exists():
         log.info("replaced-token-detection pre-training already done: %s", final)
         return final
-    b = recipe.base
-    config = BertConfig(vocab_size=len(tok), hidden_size=b.hidden, num_hidden_layers=b.layers,
-                        num_attention_heads=b.heads, intermediate_size=b.intermediate,
-                        max_position_embeddings=b.max_position, pad_token_id=tok.pad_token_id)
+    config = bert_config(recipe, tok)
     torch.manual_seed(recipe.seed)
     model = RtdModel(config, spec.generator_hidden)
     if init_embeddings is not None:

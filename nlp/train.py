@@ -176,6 +176,14 @@ def init_token_embeddings(model: torch.nn.Module, vectors: np.ndarray, seen: np.
     log.info("token embeddings initialised from ppmi-svd: rows=%d of %d", len(rows), weight.shape[0])
 
 
+def bert_config(recipe: Recipe, tok: PreTrainedTokenizerBase, **extra: Any) -> BertConfig:
+    """The from-scratch BERT of ``[base]`` for this tokenizer's vocabulary."""
+    b = recipe.base
+    return BertConfig(vocab_size=len(tok), hidden_size=b.hidden, num_hidden_layers=b.layers,
+                      num_attention_heads=b.heads, intermediate_size=b.intermediate,
+                      max_position_embeddings=b.max_position, pad_token_id=tok.pad_token_id, **extra)
+
+
 # -- masked-LM pre-training ---------------------------------------------------------------------
 def _mask_tokens(ids: torch.Tensor, mask: torch.Tensor, tok: PreTrainedTokenizerBase, prob: float,
                  gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -267,10 +275,7 @@ def run_mlm(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: list[str], work
     if (final / "config.json").exists():
         log.info("masked-LM pre-training already done: %s", final)
         return final
-    b = recipe.base
-    config = BertConfig(vocab_size=len(tok), hidden_size=b.hidden, num_hidden_layers=b.layers,
-                        num_attention_heads=b.heads, intermediate_size=b.intermediate,
-                        max_position_embeddings=b.max_position, pad_token_id=tok.pad_token_id)
+    config = bert_config(recipe, tok)
     seed_everything(recipe.seed)
     model = BertForMaskedLM(config)
     if recipe.base.init_embeddings == "ppmi":
@@ -338,12 +343,8 @@ def build_base(recipe: Recipe, train: LabelledSet, work: Path) -> tuple[torch.nn
             pre_dir = run_mlm(recipe, tok, texts or [], work)
         model = BertForSequenceClassification.from_pretrained(str(pre_dir), dtype=torch.float32, **label_kwargs)
     else:
-        b = recipe.base
         seed_everything(recipe.seed)
-        config = BertConfig(vocab_size=len(tok), hidden_size=b.hidden, num_hidden_layers=b.layers,
-                            num_attention_heads=b.heads, intermediate_size=b.intermediate,
-                            max_position_embeddings=b.max_position, pad_token_id=tok.pad_token_id,
-                            **label_kwargs)
+        config = bert_config(recipe, tok, **label_kwargs)
         model = BertForSequenceClassification(config)
         if recipe.base.init_embeddings == "ppmi":
             corpus = texts
