@@ -17,7 +17,6 @@ The loop (checkpoints, resume) is :func:`nlp.train.pretrain_loop`, shared with m
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -89,21 +88,17 @@ def rtd_step(model: RtdModel, ids: torch.Tensor, mask: torch.Tensor, tok: PreTra
     return gen_loss + rtd_weight * disc_loss, losses
 
 
-def run_rtd(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: list[str], work: Path,
-            init_embeddings: Callable[[torch.nn.Module], None] | None) -> Path:
+def run_rtd(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: list[str], work: Path) -> Path:
     """Pre-train and save the discriminator as ``work/rtd/final``; returns that directory."""
-    from nlp.train import bert_config, pretrain_loop
+    from nlp.train import bert_config, init_token_embeddings, pretrain_loop, token_embeddings
 
     spec = recipe.pretrain
     final = work / "rtd" / "final"
-    if (final / "config.json").exists():
-        log.info("replaced-token-detection pre-training already done: %s", final)
-        return final
     config = bert_config(recipe, tok)
     torch.manual_seed(recipe.seed)
     model = RtdModel(config, spec.generator_hidden)
-    if init_embeddings is not None:
-        init_embeddings(model.disc)
+    if recipe.base.init_embeddings == "ppmi":
+        init_token_embeddings(model.disc, *token_embeddings(recipe, tok, lambda: texts, work))
     pretrain_loop(recipe, "rtd", model, tok, texts, work,
                   lambda ids, mask, gen: rtd_step(model, ids, mask, tok, spec.mask_prob, spec.rtd_weight, gen))
     final.mkdir(parents=True, exist_ok=True)

@@ -270,11 +270,9 @@ def pretrain_loop(recipe: Recipe, stage: str, model: torch.nn.Module, tok: PreTr
 
 
 def run_mlm(recipe: Recipe, tok: PreTrainedTokenizerBase, texts: list[str], work: Path) -> Path:
+    """Masked-LM pre-training; saves the BERT (with its LM head) as ``work/mlm/final``."""
     spec = recipe.pretrain
     final = work / "mlm" / "final"
-    if (final / "config.json").exists():
-        log.info("masked-LM pre-training already done: %s", final)
-        return final
     config = bert_config(recipe, tok)
     seed_everything(recipe.seed)
     model = BertForMaskedLM(config)
@@ -327,20 +325,17 @@ def build_base(recipe: Recipe, train: LabelledSet, work: Path) -> tuple[torch.nn
         log.info("tokenizer trained: vocab=%d texts=%d seconds=%.1f", len(tok), len(texts), time.perf_counter() - t0)
     if recipe.pretrain.enabled:
         stage = recipe.pretrain.objective
-        if texts is None and not (work / stage / "final" / "config.json").exists():
-            texts = pretraining_texts(recipe, train)
-        if stage == "rtd":
-            from nlp.pretrain_rtd import run_rtd
-
-            corpus_rtd = texts or []
-
-            def init(model: torch.nn.Module) -> None:
-                if recipe.base.init_embeddings == "ppmi":
-                    init_token_embeddings(model, *token_embeddings(recipe, tok, lambda: corpus_rtd, work))
-
-            pre_dir = run_rtd(recipe, tok, corpus_rtd, work, init)
+        pre_dir = work / stage / "final"
+        if (pre_dir / "config.json").exists():
+            log.info("%s pre-training already done: %s", stage, pre_dir)
         else:
-            pre_dir = run_mlm(recipe, tok, texts or [], work)
+            unlabelled = texts if texts is not None else pretraining_texts(recipe, train)
+            if stage == "rtd":
+                from nlp.pretrain_rtd import run_rtd
+
+                run_rtd(recipe, tok, unlabelled, work)
+            else:
+                run_mlm(recipe, tok, unlabelled, work)
         model = BertForSequenceClassification.from_pretrained(str(pre_dir), dtype=torch.float32, **label_kwargs)
     else:
         seed_everything(recipe.seed)

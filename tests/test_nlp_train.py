@@ -99,7 +99,7 @@ def test_training_is_seeded_and_resumes_from_checkpoints(tmp_path: Path, caplog:
     caplog.set_level(logging.INFO, logger="nlp.train")
     longer = train(load_recipe(tiny_recipe(tmp_path, epochs=2, work="w1", out="m3")), command="t")
     assert any("resuming from" in r.message for r in caplog.records)
-    assert any("masked-LM pre-training already done" in r.message for r in caplog.records)
+    assert any("mlm pre-training already done" in r.message for r in caplog.records)
     assert len(longer["history"]) == 2
     assert longer["history"][0] == first["history"][0]
 
@@ -243,7 +243,7 @@ def test_replaced_token_detection_pretrains_the_bert_that_is_fine_tuned(
     assert len(SentimentEngine.load(str(tmp_path / "model"), threads=1).predict(["Banjir rendam Samarinda"])) == 1
     caplog.clear()
     train(load_recipe(path), command="t")
-    assert any("replaced-token-detection pre-training already done" in r.message for r in caplog.records)
+    assert any("rtd pre-training already done" in r.message for r in caplog.records)
 
 
 def test_replaced_token_detection_learns_which_tokens_were_replaced() -> None:
