@@ -16,7 +16,6 @@ The loop (checkpoints, resume) is :func:`nlp.train.pretrain_loop`, shared with m
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import torch
@@ -24,8 +23,6 @@ import torch.nn.functional as F
 from transformers import BertConfig, BertModel, PreTrainedTokenizerBase
 
 from nlp.recipe import Recipe
-
-log = logging.getLogger(__name__)
 
 
 class RtdModel(torch.nn.Module):

@@ -230,7 +230,6 @@ def test_replaced_token_detection_pretrains_the_bert_that_is_fine_tuned(
     path = tiny_recipe(tmp_path)
     path.write_text(path.read_text(encoding="utf-8").replace(
         "[pretrain]\n", '[pretrain]\nobjective = "rtd"\ngenerator_hidden = 16\n'), encoding="utf-8")
-    caplog.set_level(logging.INFO, logger="nlp.pretrain_rtd")
     caplog.set_level(logging.INFO, logger="nlp.train")
     metrics = train(load_recipe(path), command="t")
     assert any("rtd epoch=1 done" in r.message for r in caplog.records)
