@@ -21,16 +21,21 @@ remaining input for the caller to retry; what was written stays written.
 Reads are near-real-time like any Elasticsearch search: a write becomes searchable within
 ``refresh_interval`` (1 s). Construct with ``refresh=True`` (tests, one-shot CLI loads) to
 make every write wait until it is searchable, or call :meth:`ElasticStore.refresh`.
+Records (alert state, the email outbox) are the exception: they live in one small index
+``<prefix>-records`` and every write of them refreshes, because exactly-once mail needs
+to read its own writes and their volume is a few documents a minute.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +64,10 @@ from index.store import (
     StoreError,
     Story,
     UpsertResult,
+    check_record_ids,
+    check_record_kind,
+    check_record_status,
+    encode_records,
 )
 from pantau.article import Article, Feedback, iso
 from pantau.regions import gazetteer
@@ -76,6 +85,20 @@ FACET_SOURCE = {
 MAX_WINDOW = 10_000  # index.max_result_window in the template
 CONFLICT_ROUNDS = 5
 RECENT_S = 120.0  # far longer than refresh_interval, even on a loaded cluster
+MAX_ID_BYTES = 512  # Elasticsearch refuses a longer _id
+IDS_PER_TERMS = 1000  # ids per terms filter when get_records is asked for many
+
+
+def record_doc_id(kind: str, record_id: str) -> str:
+    """The ``_id`` of a record: ``<kind>|<id>``, or ``<kind>#<sha256 of id>`` when that is too long.
+
+    Kinds never contain ``|`` or ``#``, so the two forms cannot collide; the real id is
+    kept in the ``id`` field, which is what reads return and sort on.
+    """
+    doc_id = f"{kind}|{record_id}"
+    if len(doc_id.encode("utf-8")) <= MAX_ID_BYTES:
+        return doc_id
+    return f"{kind}#{hashlib.sha256(record_id.encode('utf-8')).hexdigest()}"
 
 
 class ElasticUnavailable(StoreError):
@@ -169,6 +192,7 @@ class ElasticStore(Store):
         self._templates_ready: set[int] = set()
         self._indices_ready: set[str] = set()
         self._crawls_ready = False
+        self._records_ready = False
         # Where this process wrote each id lately, per mapping version: search cannot see a
         # write until the next refresh, and a month move must still find the old copy.
         self._recent: dict[int, OrderedDict[str, tuple[str, float]]] = defaultdict(OrderedDict)
@@ -241,31 +265,43 @@ class ElasticStore(Store):
             raise ElasticUnavailable(f"Elasticsearch at {self.where} unreachable: {exc}") from exc
         self._indices_ready.add(index)
 
+    def _create_small_index(self, index: str, body: dict[str, Any]) -> None:
+        """Create one of the single-index side stores (crawls, records); another writer may have won."""
+        try:
+            self.client.indices.create(index=index, settings=body["settings"], mappings=body["mappings"])
+            log.info("index created name=%s", index)
+        except BadRequestError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise StoreError(f"Elasticsearch refused to create {index}: {exc}") from exc
+        except TransportError as exc:
+            raise ElasticUnavailable(f"Elasticsearch at {self.where} unreachable: {exc}") from exc
+
     def _ensure_crawls(self) -> None:
         if self._crawls_ready:
             return
-        body = es_templates.crawls_index(self.templates_dir)
-        try:
-            self.client.indices.create(index=self.names.crawls, settings=body["settings"], mappings=body["mappings"])
-        except BadRequestError as exc:
-            if exc.error != "resource_already_exists_exception":
-                raise StoreError(f"Elasticsearch refused to create {self.names.crawls}: {exc}") from exc
-        except TransportError as exc:
-            raise ElasticUnavailable(f"Elasticsearch at {self.where} unreachable: {exc}") from exc
+        self._create_small_index(self.names.crawls, es_templates.crawls_index(self.templates_dir))
         self._crawls_ready = True
+
+    def _ensure_records(self) -> None:
+        if self._records_ready:
+            return
+        self._create_small_index(self.names.records, es_templates.records_index(self.templates_dir))
+        self._records_ready = True
 
     def refresh(self) -> None:
         """Make every write so far visible to search, e.g. at the end of ``pantau index load``."""
-        self._call("refresh", self.client.indices.refresh, index=f"{self.names.read_alias},{self.names.crawls}",
+        self._call("refresh", self.client.indices.refresh,
+                   index=f"{self.names.read_alias},{self.names.crawls},{self.names.records}",
                    ignore_unavailable=True, allow_no_indices=True)
 
     def drop(self) -> None:
         """Delete every index and template of this prefix (test isolation, ``pantau`` resets)."""
         # Only names this prefix owns exactly: prefix "pantau" must not touch "pantau-test-…" indices.
+        side = (self.names.crawls, self.names.records)
         indices = self._call("list indices", self.client.indices.get,
-                             index=f"{self.names.prefix}-articles-v*,{self.names.crawls}",
+                             index=f"{self.names.prefix}-articles-v*,{','.join(side)}",
                              expand_wildcards="all", allow_no_indices=True, ignore_unavailable=True).body
-        names = sorted(n for n in indices if self.names.parse(n) is not None or n == self.names.crawls)
+        names = sorted(n for n in indices if self.names.parse(n) is not None or n in side)
         for start in range(0, len(names), 50):
             chunk = ",".join(names[start : start + 50])
             self._call("delete indices", self.client.indices.delete, index=chunk)
@@ -282,6 +318,7 @@ class ElasticStore(Store):
         self._templates_ready.clear()
         self._indices_ready.clear()
         self._crawls_ready = False
+        self._records_ready = False
 
     def close(self) -> None:
         self.client.close()
@@ -328,9 +365,14 @@ class ElasticStore(Store):
         return found
 
     # -- writes -------------------------------------------------------------------------------------
-    def _bulk(self, actions: list[dict[str, Any]]) -> Iterator[tuple[bool, str, dict[str, Any]]]:
-        """Send actions through ``streaming_bulk`` (429s retried with backoff); yield (ok, op, item)."""
-        extra: dict[str, Any] = {"refresh": True} if self.refresh_writes else {}
+    def _bulk(
+        self, actions: list[dict[str, Any]], *, refresh: bool = False
+    ) -> Iterator[tuple[bool, str, dict[str, Any]]]:
+        """Send actions through ``streaming_bulk`` (429s retried with backoff); yield (ok, op, item).
+
+        ``refresh`` waits for searchability even on a store built without ``refresh=True``.
+        """
+        extra: dict[str, Any] = {"refresh": True} if refresh or self.refresh_writes else {}
         try:
             for ok, item in streaming_bulk(
                 self.client,
@@ -529,6 +571,80 @@ class ElasticStore(Store):
         doc_id = f"{run.source}|{iso(run.finished_at)}"
         self._call("record crawl", self.client.index, index=self.names.crawls, id=doc_id, document=run.to_dict(),
                    refresh=True if self.refresh_writes else None)
+
+    def put_records(
+        self, kind: str, records: Mapping[str, Mapping[str, Any]], *, create_only: bool = False
+    ) -> list[str]:
+        """Bulk ``index`` (or ``create``: a 409 means "already there", skipped), always refreshed."""
+        encoded = encode_records(kind, records)
+        if not encoded:
+            return []
+        self._ensure_records()
+        now = iso(datetime.now(UTC))
+        by_doc_id: dict[str, str] = {}
+        written: set[str] = set()
+        skipped = 0
+        failures: list[str] = []
+        overloaded = False  # a 429 after the retries or a 5xx: the cluster, not the record, failed
+        for batch in _batched(encoded, self.chunk_size):
+            actions = []
+            for record in batch:
+                doc_id = record_doc_id(kind, record.id)
+                by_doc_id[doc_id] = record.id
+                source: dict[str, Any] = {"kind": kind, "id": record.id, "updated_at": now,
+                                          "doc": json.loads(record.doc)}
+                if record.status is not None:
+                    source["status"] = record.status
+                actions.append({"_op_type": "create" if create_only else "index", "_index": self.names.records,
+                                "_id": doc_id, "_source": source})
+            for ok, _op, info in self._bulk(actions, refresh=True):
+                record_id = by_doc_id.get(str(info.get("_id")), str(info.get("_id")))
+                if ok:
+                    written.add(record_id)
+                elif create_only and info.get("status") == 409:
+                    skipped += 1
+                else:
+                    status = info.get("status")
+                    overloaded |= not isinstance(status, int) or status == 429 or status >= 500
+                    failures.append(f"{record_id}: {_reason(info)}")
+        log.info("put_records kind=%s written=%d skipped=%d failed=%d create_only=%s",
+                 kind, len(written), skipped, len(failures), create_only)
+        if failures:
+            error = ElasticUnavailable if overloaded else StoreError
+            raise error(f"Elasticsearch at {self.where} refused {len(failures)} of {len(encoded)} {kind} records "
+                        f"({len(written)} written); first: {failures[0]}")
+        return [record.id for record in encoded if record.id in written]
+
+    def get_records(
+        self, kind: str, *, status: str | None = None, ids: Sequence[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Term filters on the records index, paged by id with ``search_after`` (no 10 000 cap)."""
+        check_record_kind(kind)
+        base: list[dict[str, Any]] = [{"term": {"kind": kind}}]
+        if status is not None:
+            base.append({"term": {"status": check_record_status(status)}})
+        if ids is None:
+            groups: list[list[dict[str, Any]]] = [base]
+        else:
+            wanted = check_record_ids(ids)
+            groups = [[*base, {"terms": {"id": chunk}}] for chunk in _batched(wanted, IDS_PER_TERMS)]
+        self._ensure_records()
+        found: dict[str, dict[str, Any]] = {}
+        for filters in groups:
+            after: list[Any] | None = None
+            while True:
+                extra: dict[str, Any] = {"search_after": after} if after is not None else {}
+                body = self._call("get records", self.client.search, index=self.names.records,
+                                  query={"bool": {"filter": filters}}, sort=[{"id": "asc"}], size=MAX_WINDOW,
+                                  track_total_hits=False, **extra).body
+                hits = body["hits"]["hits"]
+                for hit in hits:
+                    found[str(hit["_source"]["id"])] = hit["_source"]["doc"]
+                if len(hits) < MAX_WINDOW:
+                    break
+                after = hits[-1]["sort"]
+        # Keyword sort is UTF-8 byte order, which is code point order, as Python's; chunks merge here.
+        return {record_id: found[record_id] for record_id in sorted(found)}
 
     # -- reads --------------------------------------------------------------------------------------
     def get(self, ids: Sequence[str]) -> dict[str, Article]:

@@ -82,6 +82,10 @@ class Names:
     def crawls(self) -> str:
         return f"{self.prefix}-crawls"
 
+    @property
+    def records(self) -> str:
+        return f"{self.prefix}-records"
+
     def template(self, version: int) -> str:
         return f"{self.prefix}-articles-v{version}"
 
@@ -121,4 +125,10 @@ def articles_template(
 def crawls_index(directory: Path | None = None) -> dict[str, Any]:
     """Settings and mappings of the small ``<prefix>-crawls`` index."""
     template: dict[str, Any] = load("crawls", latest("crawls", directory), directory)["template"]
+    return template
+
+
+def records_index(directory: Path | None = None) -> dict[str, Any]:
+    """Settings and mappings of the small ``<prefix>-records`` index (alert state, outbox, digests)."""
+    template: dict[str, Any] = load("records", latest("records", directory), directory)["template"]
     return template

@@ -16,7 +16,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +40,10 @@ from index.store import (
     StoreError,
     Story,
     UpsertResult,
+    check_record_ids,
+    check_record_kind,
+    check_record_status,
+    encode_records,
 )
 from pantau.article import Article, Feedback, InvalidArticle
 from pantau.regions import gazetteer
@@ -103,6 +107,15 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
     doc TEXT NOT NULL,
     PRIMARY KEY (source, finished_at)
 );
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    status TEXT,
+    updated_at INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_status ON records(kind, status);
 """
 
 
@@ -269,6 +282,53 @@ class SqliteStore(Store):
                 "INSERT OR REPLACE INTO crawl_runs (source, finished_at, doc) VALUES (?,?,?)",
                 (run.source, _epoch(run.finished_at), json.dumps(run.to_dict())),
             )
+
+    def put_records(
+        self, kind: str, records: Mapping[str, Mapping[str, Any]], *, create_only: bool = False
+    ) -> list[str]:
+        """One ``BEGIN IMMEDIATE`` transaction per call: all of it is written, or none of it."""
+        encoded = encode_records(kind, records)
+        if not encoded:
+            return []
+        on_conflict = ("DO NOTHING" if create_only else
+                       "DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, doc = excluded.doc")
+        now = _epoch(datetime.now(UTC))
+        written: list[str] = []
+        with self._write() as con:
+            for record in encoded:
+                # RETURNING yields no row when DO NOTHING skipped an existing id.
+                rows = con.execute(
+                    f"""INSERT INTO records (kind, id, status, updated_at, doc) VALUES (?,?,?,?,?)
+                        ON CONFLICT(kind, id) {on_conflict} RETURNING id""",
+                    (kind, record.id, record.status, now, record.doc),
+                ).fetchall()
+                if rows:
+                    written.append(record.id)
+        log.info("put_records kind=%s written=%d skipped=%d create_only=%s",
+                 kind, len(written), len(encoded) - len(written), create_only)
+        return written
+
+    def get_records(
+        self, kind: str, *, status: str | None = None, ids: Sequence[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        check_record_kind(kind)
+        where, params = "kind = ?", [kind]
+        if status is not None:
+            where += " AND status = ?"
+            params.append(check_record_status(status))
+        con = self._con()
+        if ids is None:
+            rows = con.execute(f"SELECT id, doc FROM records WHERE {where} ORDER BY id", params).fetchall()
+        else:
+            wanted = check_record_ids(ids)
+            rows = []
+            for i in range(0, len(wanted), BATCH):
+                chunk = wanted[i : i + BATCH]
+                marks = ",".join("?" * len(chunk))
+                rows += con.execute(f"SELECT id, doc FROM records WHERE {where} AND id IN ({marks})",
+                                    [*params, *chunk]).fetchall()
+            rows.sort()  # SQLite's BINARY order of UTF-8 text is code point order, as Python's
+        return {str(record_id): json.loads(doc) for record_id, doc in rows}
 
     # -- reads --------------------------------------------------------------------------------------
     @staticmethod

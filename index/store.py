@@ -14,12 +14,20 @@ Semantics every backend must share (``tests/test_store_contract.py`` pins them):
   ``<mark>``…``</mark>``, so the dashboard can show them without trusting scraped HTML.
 * Time buckets are aligned in the caller's timezone (Kaltim reads in WITA) and split by
   sentiment label, with ``unscored`` for articles the model has not seen yet.
+* Records (``put_records``/``get_records``) are small JSON documents that other packages
+  keep beside the articles: alert state, the email outbox, digest markers. They are
+  validated as a whole before anything is written, are readable as soon as the write
+  returns, and ``create_only`` writes leave an existing id untouched, so a restarted
+  process that re-queues the same mail finds it already there and never sends it twice.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +38,12 @@ SORTS = ("relevance", "newest", "oldest")
 INTERVALS = ("hour", "day", "week", "month")
 SENTIMENT_BUCKETS = ("positive", "neutral", "negative", "unscored")
 FACET_FIELDS = ("regions", "sentiment", "topics", "source", "source_type")
+# A record kind becomes part of an Elasticsearch _id and a SQL key: short, lowercase, no separators.
+RECORD_KIND = re.compile(r"[a-z][a-z0-9_]{0,30}")
+# Ids and statuses are keys and exact-match filters, not payload; 512 keeps them far below
+# Lucene's 32 KiB term limit on every backend.
+MAX_RECORD_ID = 512
+MAX_RECORD_STATUS = 512
 
 
 class StoreError(RuntimeError):
@@ -158,6 +172,104 @@ class CrawlRun:
         )
 
 
+@dataclass(kw_only=True, frozen=True)
+class EncodedRecord:
+    """One validated record of a ``put_records`` call, ready for a backend to write."""
+
+    id: str
+    status: str | None
+    doc: str  # compact JSON of the whole document
+
+
+def check_record_kind(kind: object) -> str:
+    """``kind`` itself, or ValueError: kinds name tables of records, never user input."""
+    if not isinstance(kind, str) or not RECORD_KIND.fullmatch(kind):
+        raise ValueError(f"record kind must match {RECORD_KIND.pattern} (lowercase, at most 31 characters), "
+                         f"not {kind!r}")
+    return kind
+
+
+def _check_text(value: object, what: str, limit: int, *, empty: bool = False) -> str:
+    if not isinstance(value, str) or (not value and not empty) or len(value) > limit:
+        shown = value[:40] + "…" if isinstance(value, str) and len(value) > 40 else value
+        size = "a string" if empty else "a non-empty string"
+        raise ValueError(f"{what} must be {size} of at most {limit} characters, not {shown!r}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: no backend can store it
+        raise ValueError(f"{what} {value[:40]!r} is not valid Unicode: {exc.reason}") from exc
+    return value
+
+
+def check_record_id(record_id: object) -> str:
+    """``record_id`` itself, or ValueError when it is not a non-empty string of at most 512 characters."""
+    return _check_text(record_id, "record id", MAX_RECORD_ID)
+
+
+def check_record_ids(ids: Sequence[str]) -> list[str]:
+    """Distinct ids of a ``get_records`` filter in input order; a bare string is refused, not split."""
+    if isinstance(ids, str):
+        raise ValueError(f"ids must be a sequence of ids, not the string {ids[:40]!r}")
+    return list(dict.fromkeys(check_record_id(i) for i in ids))
+
+
+def check_record_status(status: object) -> str:
+    """A ``status`` value (stored or filtered on), or ValueError; it is an exact-match key, so it is capped."""
+    return _check_text(status, "record status", MAX_RECORD_STATUS, empty=True)
+
+
+def _plain(value: object, path: str) -> Any:
+    """A plain JSON copy of ``value`` (dicts, lists, scalars), or ValueError naming the offending path.
+
+    Stricter than ``json.dumps``, which would silently turn ``{1: …}`` into ``{"1": …}``
+    and write NaN that Elasticsearch then refuses: what is stored must read back the same.
+    """
+    if value is None or isinstance(value, bool | int | str):
+        if isinstance(value, str):
+            _check_text(value, path, len(value), empty=True)
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{path} is {value}, which JSON cannot represent")
+        return value
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{path} has a non-string key {key!r}")
+            out[_check_text(key, f"{path} key", len(key), empty=True)] = _plain(item, f"{path}.{key}")
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    raise ValueError(f"{path} is a {type(value).__name__}, which is not JSON-serialisable")
+
+
+def encode_records(kind: str, records: Mapping[str, Mapping[str, Any]]) -> list[EncodedRecord]:
+    """Validate a whole ``put_records`` call up front, so that a bad record means nothing is written.
+
+    Documents come back from ``get_records`` as JSON decodes them (tuples become lists).
+    """
+    check_record_kind(kind)
+    if not isinstance(records, Mapping):
+        raise ValueError(f"records must be a mapping of id to document, not {type(records).__name__}")
+    out = []
+    for record_id, doc in records.items():
+        check_record_id(record_id)
+        where = f"record {kind}/{record_id[:40]}"
+        if not isinstance(doc, Mapping):
+            raise ValueError(f"{where} must be a mapping, not {type(doc).__name__}")
+        try:
+            plain = _plain(doc, where)
+        except RecursionError as exc:  # a document that contains itself
+            raise ValueError(f"{where} is nested too deeply (circular?) to be JSON") from exc
+        status = None
+        if "status" in plain:
+            status = _check_text(plain["status"], f"{where} status", MAX_RECORD_STATUS, empty=True)
+        text = json.dumps(plain, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        out.append(EncodedRecord(id=record_id, status=status, doc=text))
+    return out
+
+
 class Store(abc.ABC):
     """Where articles live between the crawler, the scorer, alerts and the dashboard."""
 
@@ -179,6 +291,40 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def record_crawl(self, run: CrawlRun) -> None:
         """Store one source's crawl statistics."""
+
+    @abc.abstractmethod
+    def put_records(
+        self, kind: str, records: Mapping[str, Mapping[str, Any]], *, create_only: bool = False
+    ) -> list[str]:
+        """Write small JSON documents of one ``kind`` by id, replacing a stored document whole.
+
+        Alerts keep their state, email outbox and digest markers here so that they live
+        wherever the articles live (no second database to back up) and survive restarts.
+        With ``create_only=True`` an id that already exists is left untouched
+        (insert-if-absent): that is what makes outbox writes idempotent, since a process
+        that restarts and queues the same mail again cannot overwrite its "sent" status.
+
+        Every record is validated before anything is written: ``kind`` must match
+        ``[a-z][a-z0-9_]{0,30}``, ids are non-empty strings of at most 512 characters, a
+        document is a JSON-serialisable mapping whose optional top-level ``"status"`` is a
+        string of at most 512 characters; otherwise ValueError, and nothing of the call is
+        stored. The backend keeps an ``updated_at`` (UTC now) beside each document, not in
+        it. Returns the ids actually written, in input order; writes are visible to
+        ``get_records`` as soon as this returns. SQLite writes a call atomically;
+        Elasticsearch writes record by record, so a failure there can leave part of a
+        call written (a retry with ``create_only`` is safe).
+        """
+
+    @abc.abstractmethod
+    def get_records(
+        self, kind: str, *, status: str | None = None, ids: Sequence[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Documents of one ``kind`` by id, ordered by id (code point order).
+
+        ``status`` keeps only documents whose top-level ``"status"`` equals it (the outbox
+        asks for ``"pending"``); ``ids`` restricts the result to those ids, and unknown ids
+        are absent. Arguments are checked as in ``put_records`` (ValueError).
+        """
 
     # -- reads ------------------------------------------------------------------
     @abc.abstractmethod
