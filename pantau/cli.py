@@ -20,6 +20,7 @@ import typer
 from index import Filters, StoreError, open_store
 from nlp import cli as nlp_cli
 from pantau import __version__, regions, settings
+from pantau.app import alerting
 from pantau.loader import load_jsonl
 from pantau.settings import ConfigError, Settings
 
@@ -36,6 +37,8 @@ app.add_typer(regions_app, name="regions")
 app.add_typer(index_app, name="index")
 app.add_typer(config_app, name="config")
 app.add_typer(nlp_cli.app, name="nlp")
+app.add_typer(alerting.app, name="alert")
+app.command("digest")(alerting.digest)
 
 log = logging.getLogger("pantau")
 
@@ -68,6 +71,7 @@ def main_callback(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
 ) -> None:
     State.config = config
+    alerting.Options.config = config
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -233,18 +233,62 @@ class NlpSettings:
     )
 
 
+def _windows(value: list[int]) -> str | None:
+    if not value or any(h <= 0 or h > 24 * 7 for h in value):
+        return "a non-empty list of window lengths in hours, each between 1 and 168"
+    return None
+
+
+def _probability(value: float) -> str | None:
+    return None if 0 < value < 1 else "a probability between 0 and 1 (exclusive)"
+
+
+def _at_least_one(value: float) -> str | None:
+    return None if value >= 1 else "a number of 1 or more"
+
+
 @dataclass(kw_only=True, frozen=True)
 class AlertSettings:
-    window_hours: int = setting(24, "Length of the window compared with the baseline.", check=_positive)
+    windows_hours: list[int] = setting(
+        [6, 24], "Lengths of the recent windows (hours) each compared with the baseline; the strongest alerts.",
+        check=_windows,
+    )
     baseline_days: int = setting(14, "Days of history the baseline is computed from.", check=_positive)
-    min_count: int = setting(5, "Negative articles needed in the window before a spike can alert.",
-                             check=_positive)
-    cooldown_hours: int = setting(12, "Quiet time after an episode resolves before a new one can open.",
-                                  check=_non_negative)
+    min_count: int = setting(5, "Negative articles needed in the window before a spike can alert "
+                                "(one article never alerts).", check=_positive)
+    min_increase: int = setting(3, "Negative articles above the expected number needed before a spike can alert.",
+                                check=_non_negative)
+    min_ratio: float = setting(
+        1.5, "Negative volume must be at least this many times the expected volume (a slow drift of a few "
+        "points never alerts).", check=_at_least_one,
+    )
+    alpha: float = setting(
+        0.001, "One-sided significance level of the spike tests; lower means fewer, surer alerts.",
+        check=_probability,
+    )
+    topics: bool = setting(True, "Also detect spikes per topic over all watched regions.")
+    region_topics: bool = setting(
+        True, "Also detect spikes per region x topic, where the pair has volume enough (see region_topic_min_daily)."
+    )
+    region_topic_min_daily: float = setting(
+        4.0, "Articles a day (baseline average) a region x topic pair needs before it is watched on its own.",
+        check=_positive,
+    )
+    no_data: bool = setting(
+        True, "Alert when a watched region or an enabled source has been silent for longer than its normal gap."
+    )
+    no_data_min_hours: int = setting(12, "Shortest silence that can count as no data, whatever the normal gap.",
+                                     check=_positive)
+    cooldown_hours: int = setting(12, "Quiet time after an episode resolves before a new one can open "
+                                      "(a relapse within it continues the old episode).", check=_non_negative)
     digest_hour: int = setting(7, "Local hour at which the morning digest is sent.", check=_hour)
     recipients: dict[str, list[str]] = setting(
         {}, "Email recipients per region code; \"*\" receives every region.", check=_recipients
     )
+    province_receives_regencies: bool = setting(
+        True, "A province's recipients also receive the alerts of its regencies and cities."
+    )
+    stories: int = setting(5, "Top negative stories listed in an alert email.", check=_positive)
 
 
 @dataclass(kw_only=True, frozen=True)

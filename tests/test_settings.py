@@ -25,7 +25,7 @@ def write(tmp_path: Path, text: str) -> Path:
         ('[alerts]\nbaseline_days = "fourteen"\n', "[alerts] baseline_days", "an integer", '"fourteen"'),
         ("[alerts]\nbaseline_days = 14.5\n", "[alerts] baseline_days", "an integer", "14.5"),
         ("[alerts]\nbaseline_day = 14\n", "[alerts] baseline_day", "did you mean 'baseline_days'", "unknown key"),
-        ("[alert]\nwindow_hours = 24\n", "[alert]", "did you mean [alerts]", "unknown section"),
+        ("[alert]\nwindows_hours = [24]\n", "[alert]", "did you mean [alerts]", "unknown section"),
         ('[store]\nurl = "postgres://db"\n', "[store] url", "sqlite:///path.db or http://host:port[/index-prefix]",
          '"postgres://db"'),
         ('[regions]\nwatch = ["64", "99.01"]\n', "[regions] watch", "unknown: 99.01", "99.01"),

@@ -1,0 +1,392 @@
+"""Spike detection on counts of negative coverage: is this window worse than usual?
+
+A PR office stops reading alerts that cry wolf, so the detector answers one narrow
+question per window: are there significantly more negative articles than this region
+(or topic) usually gets at this time of day and day of the week? It works on a series of
+equal-length buckets, ``(start, total, negative)``, that the store's time-bucket query
+gives (or that a backtest CSV holds), so it is the same on SQLite and Elasticsearch.
+
+The model, and what it assumes:
+
+* **Volume follows a shared rhythm.** Newsrooms publish less at night and at weekends.
+  The expected volume of a bucket is ``level x hour-of-day factor x weekday factor``. The
+  two factors are fitted on the pooled total volume of everything watched (far more data
+  than one region has), shrunk towards flat when data is thin. A region's level and its
+  usual negative share come from its own trailing baseline (14 days by default).
+* **The baseline is robust to its own spikes.** Buckets far above the first estimate are
+  capped before the level is re-estimated, so last week's flood does not hide this week's.
+* **Counts are overdispersed.** Stories arrive in bursts, so a plain Poisson test would
+  alert on ordinary busy days. The variance-to-mean ratio is measured on the baseline
+  (in blocks as long as the window) and the tests use a negative binomial (volume) and a
+  beta-binomial (share) with that dispersion.
+* **The sentiment model makes mistakes, at a stable rate.** A fixed share of
+  mislabelled articles is part of the baseline share and cancels out. What the detector
+  cannot absorb is a change in the error rate, e.g. a flood of one kind of text the
+  model misreads; the "why" in each alert (stories and terms) lets a person see that.
+
+A window alerts when, with at least ``min_count`` negative articles and at least
+``min_increase`` more than expected, either
+
+* negative **volume** is at least ``min_ratio`` times the time-adjusted expectation with
+  a one-sided p-value below ``alpha``, and the negative share did not fall (a burst of
+  positive coverage lifts all volumes, mislabelled negatives included, and must not
+  alert), or
+* negative **share** is at least ``min_ratio`` times the baseline share with a one-sided
+  p-value below ``alpha``.
+
+The effect-size floor is what keeps a slow drift of a few points from alerting: with
+enough volume any difference is "significant", but only a large one is news.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from scipy import stats
+
+SEVERITIES = ("waspada", "siaga", "awas")  # watch < alert < danger, as BNPB and BMKG use them
+
+
+def severity_rank(severity: str) -> int:
+    """0 for no alert, then 1..3 in the order of :data:`SEVERITIES`."""
+    return SEVERITIES.index(severity) + 1 if severity in SEVERITIES else 0
+
+
+@dataclass(kw_only=True, frozen=True)
+class DetectorConfig:
+    """The knobs of the detector; ``[alerts]`` in pantau.toml sets the first four."""
+
+    baseline_days: int = 14
+    min_count: int = 5
+    min_increase: int = 3
+    min_ratio: float = 1.5
+    min_share_ratio: float = 1.25  # doubling the negatives of a 20 %-negative region lifts its share 1.67x
+    alpha: float = 1e-3
+    max_overdispersion: float = 1.0  # theta cap: a CV of 100 % on busy days
+    profile_pseudo: float = 20.0  # articles of evidence before a time-of-day factor moves away from flat
+    half_life_days: float = 7.0  # recent days weigh more in the level, so slow seasons are followed
+    min_baseline_days: float = 7.0  # a week at least, so the weekday rhythm is known; no verdicts before
+
+
+@dataclass(kw_only=True, frozen=True)
+class Count:
+    """One bucket of a key's series: articles in ``[start, start + step)``."""
+
+    start: datetime
+    total: int
+    negative: int
+
+
+@dataclass(kw_only=True, frozen=True)
+class Verdict:
+    """The detector's reading of one window of one series."""
+
+    window_start: datetime
+    window_end: datetime
+    observed: int  # negative articles in the window
+    total: int  # all articles in the window
+    expected: float  # negative articles expected at this hour and weekday
+    baseline_share: float  # usual share of negative articles
+    expected_total: float
+    p_volume: float
+    p_share: float
+    theta: float  # overdispersion of volume: variance = mean + theta x mean²
+    rho: float  # overdispersion of share: correlation of labels within a window
+    reason: str  # "volume", "share", "volume+share", or why no alert: "" / "baseline too short" ...
+    severity: str  # "" when the window does not alert
+
+    @property
+    def alerting(self) -> bool:
+        return bool(self.severity)
+
+    @property
+    def ratio(self) -> float:
+        return self.observed / self.expected if self.expected > 0 else math.inf
+
+    @property
+    def share(self) -> float:
+        return self.observed / self.total if self.total else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "window_start": self.window_start.isoformat(),
+            "window_end": self.window_end.isoformat(),
+            "observed": self.observed,
+            "total": self.total,
+            "expected": round(self.expected, 3),
+            "expected_total": round(float(self.expected_total), 3),
+            "baseline_share": round(self.baseline_share, 4),
+            "p_volume": float(f"{self.p_volume:.3g}"),
+            "p_share": float(f"{self.p_share:.3g}"),
+            "theta": round(self.theta, 4),
+            "rho": round(self.rho, 4),
+            "reason": self.reason,
+            "severity": self.severity,
+        }
+
+
+# -- the time-of-day and weekday rhythm ---------------------------------------------------------------
+@dataclass(kw_only=True, frozen=True)
+class Profile:
+    """Multiplicative volume factors by local hour-of-day slot and weekday (mean 1 each)."""
+
+    step: timedelta
+    hour: np.ndarray  # one factor per slot of the day (a single 1.0 for steps of a day or more)
+    weekday: np.ndarray  # seven factors, Monday first
+
+    @classmethod
+    def flat(cls, step: timedelta) -> Profile:
+        return cls(step=step, hour=np.ones(_slots(step)), weekday=np.ones(7))
+
+    def weights(self, starts: Sequence[datetime]) -> np.ndarray:
+        """Relative expected volume of each bucket, from each start's own local wall time."""
+        slots, days = _slot_and_day(starts, self.step)
+        out: np.ndarray = self.hour[slots] * self.weekday[days]
+        return out
+
+
+def _slots(step: timedelta) -> int:
+    seconds = int(step.total_seconds())
+    return 86400 // seconds if 0 < seconds < 86400 and 86400 % seconds == 0 else 1
+
+
+def _slot_and_day(starts: Sequence[datetime], step: timedelta) -> tuple[np.ndarray, np.ndarray]:
+    per_day = _slots(step)
+    seconds = max(1, int(step.total_seconds()))
+    slots = np.fromiter(((s.hour * 3600 + s.minute * 60 + s.second) // seconds % per_day for s in starts),
+                        dtype=np.int64, count=len(starts))
+    days = np.fromiter((s.weekday() for s in starts), dtype=np.int64, count=len(starts))
+    return slots, days
+
+
+def fit_profile(starts: Sequence[datetime], totals: Sequence[float] | np.ndarray, step: timedelta,
+                pseudo: float = 20.0) -> Profile:
+    """Fit hour-of-day x weekday factors to pooled volume by a few rounds of iterative scaling.
+
+    ``starts`` carry the local offset (the office's timezone), so 02:00 means 02:00 WITA.
+    Each factor is shrunk towards 1 by ``pseudo`` articles, so a thin history gives a flat
+    profile rather than a noisy one.
+    """
+    y = np.asarray(totals, dtype=float)
+    if len(y) == 0 or y.sum() <= 0:
+        return Profile.flat(step)
+    slots, days = _slot_and_day(starts, step)
+    n_slots = _slots(step)
+    level = y.mean()
+    hour = np.ones(n_slots)
+    weekday = np.ones(7)
+    daily = step < timedelta(days=7)
+    raw = y
+    for round_ in range(6):
+        if round_ >= 2:  # a burst of one story (or one region) must not become "the usual Tuesday"
+            fitted = level * hour[slots] * weekday[days]
+            y = np.minimum(raw, 1.5 * fitted + 3.0 * np.sqrt(fitted) + 2.0)
+        expected = level * weekday[days]
+        obs = np.bincount(slots, weights=y, minlength=n_slots)
+        exp = np.bincount(slots, weights=expected, minlength=n_slots)
+        hour = (obs + pseudo) / (exp + pseudo)
+        hour /= hour.mean()
+        if daily:
+            expected = level * hour[slots]
+            obs = np.bincount(days, weights=y, minlength=7)
+            exp = np.bincount(days, weights=expected, minlength=7)
+            weekday = (obs + pseudo) / (exp + pseudo)
+            present = np.bincount(days, minlength=7) > 0
+            weekday[~present] = 1.0
+            weekday /= weekday[present].mean()
+    return Profile(step=step, hour=hour, weekday=weekday)
+
+
+# -- tail probabilities with overdispersion -------------------------------------------------------------
+def _volume_p(observed: int, mean: float, theta: float) -> float:
+    """P(X >= observed) for counts with the given mean and variance mean + theta x mean²."""
+    if observed <= 0:
+        return 1.0
+    mean = max(mean, 1e-9)
+    if theta <= 1e-9:
+        return float(stats.poisson.sf(observed - 1, mean))
+    n = 1.0 / theta
+    return float(stats.nbinom.sf(observed - 1, n, n / (n + mean)))
+
+
+def _share_p(observed: int, total: int, share: float, rho: float) -> float:
+    """P(X >= observed) negatives out of ``total`` at the baseline share, with intra-window correlation rho."""
+    if observed <= 0 or total <= 0:
+        return 1.0
+    share = min(max(share, 1e-6), 1 - 1e-6)
+    if rho <= 1e-9 or total <= 1:
+        return float(stats.binom.sf(observed - 1, total, share))
+    scale = (1.0 - rho) / rho
+    return float(stats.betabinom.sf(observed - 1, total, share * scale, (1.0 - share) * scale))
+
+
+def _robust_level(negs: np.ndarray, weights: np.ndarray, recency: np.ndarray) -> float:
+    """Negative articles per unit of profile weight, recent days counting more, past spikes capped."""
+    wsum = max(float((recency * weights).sum()), 1e-9)
+    level = (float((recency * negs).sum()) + 0.5) / wsum
+    for _ in range(3):
+        expected = level * weights
+        capped = np.minimum(negs, expected + 3.0 * np.sqrt(expected) + 2.0)
+        level = (float((recency * capped).sum()) + 0.5) / wsum
+    return level
+
+
+def _recency(n: int, step: timedelta, half_life: timedelta) -> np.ndarray:
+    """Weights that halve every ``half_life`` into the past, so a slow seasonal swing is followed."""
+    ages = np.arange(n, 0, -1, dtype=float) * (step / half_life)
+    out: np.ndarray = np.power(0.5, ages)
+    return out
+
+
+def _robust_share(negs: np.ndarray, totals: np.ndarray) -> float:
+    """The usual negative share, with buckets far above it capped (past spikes)."""
+    share = (negs.sum() + 0.5) / (totals.sum() + 1.0)
+    for _ in range(3):
+        expected = share * totals
+        capped = np.minimum(negs, expected + 3.0 * np.sqrt(expected * (1 - share)) + 2.0)
+        share = (capped.sum() + 0.5) / (totals.sum() - negs.sum() + capped.sum() + 1.0)
+    return float(share)
+
+
+def _blocks(values: np.ndarray, block: int) -> np.ndarray:
+    n = len(values) // block
+    out: np.ndarray = values[len(values) - n * block :].reshape(n, block).sum(axis=1)
+    return out
+
+
+def _overdispersion(observed: np.ndarray, expected: np.ndarray, base_var: np.ndarray, extra_var: np.ndarray,
+                    limit: float) -> float:
+    """The theta in variance = base_var + theta x extra_var that makes the baseline's residuals unit-scale.
+
+    Busy news days are busy for every desk, so the noise grows faster than the mean (a
+    negative-binomial shape, not a scaled Poisson). The scale of the residuals is read
+    from their median absolute deviation, so a spike or a burst inside the baseline does
+    not make the next spike look ordinary.
+    """
+    keep = base_var > 0.25
+    if keep.sum() < 5:
+        return 0.0
+    o, e, b, x = observed[keep], expected[keep], base_var[keep], extra_var[keep]
+
+    def scale(theta: float) -> float:
+        z = (o - e) / np.sqrt(b + theta * x)
+        return 1.4826 * float(np.median(np.abs(z - np.median(z))))
+
+    if scale(0.0) <= 1.0:
+        return 0.0
+    if scale(limit) > 1.0:
+        return limit
+    lo, hi = 0.0, limit
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if scale(mid) > 1.0 else (lo, mid)
+    return hi
+
+
+def grade(verdict_ratio: float, p_value: float, cfg: DetectorConfig) -> str:
+    """Severity from the size of the rise and the strength of the evidence."""
+    if verdict_ratio >= 4.0 and p_value <= cfg.alpha * 1e-3:
+        return "awas"
+    if verdict_ratio >= 2.5 and p_value <= cfg.alpha * 1e-2:
+        return "siaga"
+    return "waspada"
+
+
+def evaluate(
+    totals: np.ndarray,
+    negatives: np.ndarray,
+    weights: np.ndarray,
+    window: int,
+    cfg: DetectorConfig,
+    *,
+    window_start: datetime,
+    window_end: datetime,
+    baseline_buckets: int | None = None,
+) -> Verdict:
+    """Judge the last ``window`` buckets against the buckets before them.
+
+    The arrays are aligned (one entry per bucket, zeros included); ``weights`` is the
+    profile's relative volume of each bucket. ``baseline_buckets`` is how many buckets of
+    history the key really has (its series may start later than the array does).
+    """
+    tot = np.asarray(totals, dtype=float)
+    neg = np.asarray(negatives, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    b_tot, b_neg, b_w = tot[:-window], neg[:-window], w[:-window]
+    observed = int(neg[-window:].sum().round())
+    total = int(tot[-window:].sum().round())
+    window_weight = float(w[-window:].sum())
+
+    step = (window_end - window_start) / window
+    level = _robust_level(b_neg, b_w, _recency(len(b_neg), step, timedelta(days=cfg.half_life_days)))
+    expected = level * window_weight
+    tot_level = (b_tot.sum() + 0.5) / max(float(b_w.sum()), 1e-9)
+    share = _robust_share(b_neg, b_tot)
+    o, e, t = _blocks(b_neg, window), _blocks(level * b_w, window), _blocks(b_tot, window)
+    theta = _overdispersion(o, e, e, e * e, cfg.max_overdispersion)
+    pq = share * (1 - share)
+    rho = _overdispersion(o, share * t, pq * t, pq * t * np.maximum(t - 1, 0), 0.5)
+    p_vol = _volume_p(observed, expected, theta)
+    p_share = _share_p(observed, total, share, rho)
+
+    def verdict(reason: str, severity: str = "") -> Verdict:
+        return Verdict(window_start=window_start, window_end=window_end, observed=observed, total=total,
+                       expected=expected, baseline_share=share, expected_total=tot_level * window_weight,
+                       p_volume=p_vol, p_share=p_share, theta=theta, rho=rho, reason=reason,
+                       severity=severity)
+
+    history = len(b_tot) if baseline_buckets is None else min(baseline_buckets, len(b_tot))
+    if history * step < timedelta(days=cfg.min_baseline_days):
+        return verdict("baseline too short")
+    if observed < cfg.min_count:
+        return verdict("")
+    expected_at_share = share * total
+    volume = (
+        observed - expected >= cfg.min_increase
+        and observed >= cfg.min_ratio * expected
+        and p_vol <= cfg.alpha
+        and observed >= expected_at_share  # the share did not fall: not a burst of other coverage
+    )
+    by_share = (
+        observed - expected_at_share >= cfg.min_increase
+        and observed >= cfg.min_share_ratio * expected_at_share
+        and p_share <= cfg.alpha
+    )
+    if not (volume or by_share):
+        return verdict("")
+    reason = "volume+share" if volume and by_share else "volume" if volume else "share"
+    ratios = ([observed / max(expected, 1e-9)] if volume else []) + (
+        [observed / max(expected_at_share, 1e-9)] if by_share else [])
+    p_best = min([p for p, on in ((p_vol, volume), (p_share, by_share)) if on])
+    return verdict(reason, grade(max(ratios), p_best, cfg))
+
+
+def judge_series(
+    series: Sequence[Count],
+    step: timedelta,
+    window: int,
+    cfg: DetectorConfig,
+    profile: Profile,
+    *,
+    history_start: datetime | None = None,
+) -> Verdict:
+    """Judge the last ``window`` buckets of a dense series (one Count per step, oldest first)."""
+    if len(series) <= window:
+        raise ValueError(f"a series of {len(series)} buckets has no baseline before a window of {window}")
+    starts = [c.start for c in series]
+    totals = np.fromiter((c.total for c in series), dtype=float, count=len(series))
+    negs = np.fromiter((c.negative for c in series), dtype=float, count=len(series))
+    weights = profile.weights(starts)
+    history = None
+    if history_start is not None:
+        history = max(0, int((series[-window].start - history_start) / step))
+    return evaluate(totals, negs, weights, window, cfg, window_start=series[-window].start,
+                    window_end=series[-1].start + step, baseline_buckets=history)
+
+
+def baseline_buckets(cfg: DetectorConfig, step: timedelta) -> int:
+    return max(1, int(timedelta(days=cfg.baseline_days) / step))

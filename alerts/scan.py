@@ -1,0 +1,156 @@
+"""One detection pass over the store: every watch, every window, plus silence.
+
+The store is asked for hourly counts (one time-bucket query per watch) over the baseline
+plus the longest window, in the office's timezone. Windows end at the last full hour
+before ``now``, so a run at 07:20 judges 01:00-07:00 for a 6-hour window: a half-filled
+hour would look like a drop. The time-of-day and weekday rhythm is fitted once per pass
+on the pooled coverage of all watched regions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from alerts.detect import (
+    DetectorConfig,
+    Profile,
+    Verdict,
+    evaluate,
+    fit_profile,
+    severity_rank,
+)
+from alerts.series import HOUR, Hourly, hour_floor, hourly
+from alerts.watch import Watch, roots
+from index import Filters, Store
+from pantau.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(kw_only=True)
+class Condition:
+    """A watch that alerts now: a spike (with its strongest window) or a silence."""
+
+    watch: Watch
+    kind: str  # spike | no_data
+    severity: str
+    verdict: Verdict | None = None
+    windows: list[dict[str, Any]] = field(default_factory=list)
+    silent_hours: float = 0.0
+    normal_gap_hours: float = 0.0
+    last_article: datetime | None = None
+    chart: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.watch.key}#{self.kind}"
+
+
+def detector_config(cfg: Settings) -> DetectorConfig:
+    a = cfg.alerts
+    return DetectorConfig(baseline_days=a.baseline_days, min_count=a.min_count, min_increase=a.min_increase,
+                          min_ratio=a.min_ratio, alpha=a.alpha)
+
+
+def watches(store: Store, cfg: Settings, since: datetime, until: datetime) -> list[Watch]:
+    """Regions, topics and the region x topic pairs with volume enough, then enabled sources."""
+    out = [Watch(kind="region", region=code) for code in cfg.regions.watch]
+    scope = roots(cfg.regions.watch)
+    if cfg.alerts.topics or cfg.alerts.region_topics:
+        facets = store.facets("", Filters(regions=scope, since=since, until=until), fields=("topics",), size=100)
+        topics = sorted(facets.get("topics", {}))
+        if cfg.alerts.topics:
+            out += [Watch(kind="topic", topic=t, scope=scope) for t in topics]
+        if cfg.alerts.region_topics:
+            need = cfg.alerts.region_topic_min_daily * cfg.alerts.baseline_days
+            for code in cfg.regions.watch:
+                per = store.facets("", Filters(regions=(code,), since=since, until=until), fields=("topics",),
+                                   size=100).get("topics", {})
+                out += [Watch(kind="region_topic", region=code, topic=t) for t, n in sorted(per.items()) if n >= need]
+    out += [Watch(kind="source", source=s.name) for s in cfg.sources if s.enabled]
+    return out
+
+
+def _chart(series: Hourly, window: int, bars: int = 8) -> list[dict[str, Any]]:
+    """The last ``bars`` windows of this length, newest last: what the email's bar chart shows."""
+    out = []
+    n = len(series.starts)
+    for k in range(bars - 1, -1, -1):
+        hi = n - k * window
+        lo = hi - window
+        if lo < 0:
+            continue
+        out.append({"start": series.starts[lo].isoformat(), "total": int(series.totals[lo:hi].sum()),
+                    "negative": int(series.negatives[lo:hi].sum())})
+    return out
+
+
+def judge_spike(w: Watch, series: Hourly, profile: Profile, cfg: Settings, det: DetectorConfig) -> Condition | None:
+    weights = profile.weights(series.starts)
+    history_start = series.first_article()
+    baseline = int(timedelta(days=det.baseline_days) / HOUR)
+    verdicts: list[Verdict] = []
+    for hours in sorted(set(cfg.alerts.windows_hours)):
+        lo = len(series.starts) - baseline - hours
+        tail = slice(max(0, lo), None)
+        history = 0 if history_start is None else max(0, int((series.starts[-hours] - history_start) / HOUR))
+        verdicts.append(evaluate(series.totals[tail], series.negatives[tail], weights[tail], hours, det,
+                                 window_start=series.starts[-hours], window_end=series.starts[-1] + HOUR,
+                                 baseline_buckets=history))
+    alerting = [v for v in verdicts if v.alerting]
+    if not alerting:
+        return None
+    best = max(alerting, key=lambda v: (severity_rank(v.severity), -min(v.p_volume, v.p_share)))
+    hours = int((best.window_end - best.window_start) / HOUR)
+    return Condition(watch=w, kind="spike", severity=best.severity, verdict=best,
+                     windows=[v.to_dict() for v in verdicts], chart=_chart(series, hours))
+
+
+def judge_silence(w: Watch, series: Hourly, now: datetime, cfg: Settings) -> Condition | None:
+    """No data: silent for longer than this watch's own longest gap of the baseline (and the floor)."""
+    hours_with = np.flatnonzero(series.articles)
+    if len(hours_with) < 2 * cfg.alerts.baseline_days:  # too sparse to have a "normal gap"
+        return None
+    last = series.last_article_end()
+    assert last is not None
+    gaps = np.diff(hours_with) - 1
+    normal = float(gaps.max()) if len(gaps) else 0.0
+    silent = (now - last) / HOUR
+    threshold = max(float(cfg.alerts.no_data_min_hours), 1.5 * normal)
+    if silent <= threshold:
+        return None
+    return Condition(watch=w, kind="no_data", severity="waspada", silent_hours=round(silent, 1),
+                     normal_gap_hours=normal, last_article=last, chart=_chart(series, 24))
+
+
+def scan(store: Store, cfg: Settings, now: datetime) -> tuple[list[Condition], int]:
+    """Every alerting condition at ``now``, and how many watches were judged."""
+    tz = cfg.regions.timezone
+    det = detector_config(cfg)
+    end = hour_floor(now, tz)
+    longest = max(cfg.alerts.windows_hours)
+    start = end - timedelta(days=det.baseline_days) - timedelta(hours=longest)
+    pooled = hourly(store, Filters(regions=roots(cfg.regions.watch)), start, end, tz)
+    base = slice(0, len(pooled.starts) - longest)
+    profile = fit_profile(pooled.starts[base], pooled.totals[base], HOUR, det.profile_pseudo)
+    found: list[Condition] = []
+    judged = 0
+    for w in watches(store, cfg, start, end):
+        series = hourly(store, w.filters(), start, end, tz)
+        judged += 1
+        if w.kind != "source":
+            spike = judge_spike(w, series, profile, cfg, det)
+            if spike is not None:
+                found.append(spike)
+        if cfg.alerts.no_data and w.kind in ("region", "source"):
+            silence = judge_silence(w, series, now, cfg)
+            if silence is not None:
+                found.append(silence)
+    log.info("alert scan: watches=%d conditions=%d now=%s", judged, len(found), now.isoformat())
+    return found, judged
+

@@ -1,0 +1,114 @@
+"""The spike detector on hand-built series: what must alert, and the noise that must not."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from alerts.backtest import Series, backtest
+from alerts.detect import Count, DetectorConfig, Profile, fit_profile, judge_series, severity_rank
+
+WITA = timezone(timedelta(hours=8))
+START = datetime(2025, 6, 2, tzinfo=WITA)  # a Monday
+HOUR = timedelta(hours=1)
+RHYTHM = np.array([0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 0.9, 1.3, 1.6, 1.7, 1.6, 1.5,
+                   1.3, 1.4, 1.5, 1.5, 1.4, 1.3, 1.2, 1.1, 1.0, 0.8, 0.5, 0.3])
+
+
+def hourly(days: int, per_day: float, share: float, seed: int = 3) -> tuple[list[datetime], np.ndarray, np.ndarray]:
+    """Poisson counts with a newsroom's day and quieter weekends."""
+    rng = np.random.default_rng(seed)
+    starts = [START + i * HOUR for i in range(days * 24)]
+    weekday = np.array([1.0 if s.weekday() < 5 else 0.7 for s in starts])
+    mean = per_day / RHYTHM.sum() * RHYTHM[[s.hour for s in starts]] * weekday
+    negative = rng.poisson(mean * share).astype(float)
+    total = negative + rng.poisson(mean * (1 - share))
+    return starts, total, negative
+
+
+def series(starts: list[datetime], total: np.ndarray, negative: np.ndarray) -> list[Count]:
+    return [Count(start=s, total=int(t), negative=int(n)) for s, t, n in zip(starts, total, negative, strict=True)]
+
+
+def judge(starts: list[datetime], total: np.ndarray, negative: np.ndarray, window: int = 6,
+          cfg: DetectorConfig | None = None) -> tuple[str, str]:
+    cfg = cfg or DetectorConfig()
+    profile = fit_profile(starts[:-window], total[:-window], HOUR)
+    v = judge_series(series(starts, total, negative), HOUR, window, cfg, profile)
+    return v.severity, v.reason
+
+
+def test_a_tripling_of_negative_coverage_alerts_and_its_size_sets_the_severity() -> None:
+    starts, total, negative = hourly(16, 240, 0.2)
+    quiet = judge(starts, total, negative)
+    assert quiet == ("", ""), quiet
+    for h in range(1, 7):  # the last 6 hours (early morning): three times the usual negatives
+        extra = 2 * max(1, int(240 / RHYTHM.sum() * RHYTHM[starts[-h].hour] * 0.2))
+        negative[-h] += extra
+        total[-h] += extra
+    severity, reason = judge(starts, total, negative)
+    assert severity in ("waspada", "siaga", "awas") and "volume" in reason
+    negative[-6:] += 20
+    total[-6:] += 20
+    bigger, _ = judge(starts, total, negative)
+    assert severity_rank(bigger) > severity_rank(severity)
+
+
+def test_one_article_never_alerts_even_where_none_is_usual() -> None:
+    starts, total, negative = hourly(16, 24, 0.0)
+    assert negative.sum() == 0
+    negative[-1] += 1
+    total[-1] += 1
+    assert judge(starts, total, negative) == ("", "")
+
+
+def test_a_burst_of_positive_coverage_does_not_alert_even_with_some_mislabelled() -> None:
+    starts, total, negative = hourly(16, 240, 0.2)
+    usual_negative = negative[-6:].sum()
+    burst = 400  # a festival: 400 extra articles in 6 hours, 6 % of them read as negative by the model
+    negative[-6:] += np.array([4, 4, 4, 4, 4, 4])
+    total[-6:] += burst / 6
+    assert negative[-6:].sum() >= usual_negative + 24
+    assert judge(starts, total, negative) == ("", "")
+
+
+def test_a_slow_drift_of_a_few_points_over_weeks_does_not_alert() -> None:
+    days = 42
+    rng = np.random.default_rng(5)
+    starts = [START + i * HOUR for i in range(days * 24)]
+    mean = 600 / RHYTHM.sum() * RHYTHM[[s.hour for s in starts]]
+    share = np.linspace(0.18, 0.23, len(starts))  # five points in six weeks
+    negative = rng.poisson(mean * share).astype(float)
+    total = negative + rng.poisson(mean * (1 - share))
+    s = Series(step=HOUR, starts=starts, regions={"64.72": (total, negative)}, first_seen={"64.72": 0})
+    assert backtest(s, DetectorConfig()) == []
+
+
+def test_no_verdict_before_a_week_of_history() -> None:
+    starts, total, negative = hourly(5, 240, 0.2)
+    negative[-6:] += 30
+    total[-6:] += 30
+    cfg = DetectorConfig()
+    profile = Profile.flat(HOUR)
+    v = judge_series(series(starts, total, negative), HOUR, 6, cfg, profile)
+    assert not v.alerting and v.reason == "baseline too short"
+
+
+def test_the_profile_learns_night_and_weekend_from_pooled_volume() -> None:
+    starts, total, _ = hourly(14, 2400, 0.2)
+    profile = fit_profile(starts, total, HOUR)
+    assert profile.hour[2] < 0.25 < 1.4 < profile.hour[9]
+    assert profile.weekday[6] < 0.85 < 0.95 < profile.weekday[1]
+
+
+@pytest.mark.parametrize("quiet_hour", [2, 10])
+def test_the_same_count_is_a_spike_at_night_and_ordinary_in_the_morning(quiet_hour: int) -> None:
+    starts, total, negative = hourly(16, 480, 0.2, seed=11)
+    end = [i for i, s in enumerate(starts) if s.hour == quiet_hour][-1] + 1
+    starts, total, negative = starts[:end], total[:end].copy(), negative[:end].copy()
+    negative[-1] = 10
+    total[-1] = max(total[-1], 30)
+    severity, _ = judge(starts, total, negative, window=1)
+    assert bool(severity) == (quiet_hour == 2)
