@@ -14,10 +14,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Elasticsearch for the tests is fetched with Maven by scripts/elasticsearch (a JDK 21+ must be present).
+# Elasticsearch for the tests is fetched with Maven by scripts/elasticsearch (a JDK 21+ must be present);
+# the email and dashboard screenshots use Debian's headless Chromium. Nothing downloads a browser of its own.
 tools:
 	@command -v mvn >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq maven; } \
 		|| { echo "make: Maven (mvn) is needed to fetch Elasticsearch: apt-get install maven"; exit 1; }
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; } \
+		|| { echo "make: headless Chromium is needed for the screenshot tests: apt-get install chromium"; exit 1; }
 
 lint: install
 	$(BIN)/ruff check .
@@ -30,6 +34,7 @@ bench: install tools
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/nlp_throughput.py
+	$(BIN)/python bench/alerts_backtest.py
 
 es: install tools
 	scripts/elasticsearch start

@@ -90,9 +90,15 @@ def _chart(series: Hourly, window: int, bars: int = 8) -> list[dict[str, Any]]:
     return out
 
 
-def judge_spike(w: Watch, series: Hourly, profile: Profile, cfg: Settings, det: DetectorConfig) -> Condition | None:
+def judge_spike(w: Watch, series: Hourly, profile: Profile, cfg: Settings, det: DetectorConfig,
+                history_start: datetime | None) -> Condition | None:
+    """The strongest alerting window of a watch, if any.
+
+    ``history_start`` is when the store's watched coverage begins, not this watch's first
+    article: two weeks without a single flood story is a baseline of zero floods, and the
+    first flood spike must be able to alert.
+    """
     weights = profile.weights(series.starts)
-    history_start = series.first_article()
     baseline = int(timedelta(days=det.baseline_days) / HOUR)
     verdicts: list[Verdict] = []
     for hours in sorted(set(cfg.alerts.windows_hours)):
@@ -144,7 +150,7 @@ def scan(store: Store, cfg: Settings, now: datetime) -> tuple[list[Condition], i
         series = hourly(store, w.filters(), start, end, tz)
         judged += 1
         if w.kind != "source":
-            spike = judge_spike(w, series, profile, cfg, det)
+            spike = judge_spike(w, series, profile, cfg, det, pooled.first_article())
             if spike is not None:
                 found.append(spike)
         if cfg.alerts.no_data and w.kind in ("region", "source"):
