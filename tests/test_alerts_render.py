@@ -4,11 +4,13 @@ width (400 px) and desktop width (1200 px), kept under build/test-artifacts/emai
 from __future__ import annotations
 
 import html
+import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
 
+from alerts.outbox import Transient
 from alerts.run import run_alerts, run_digest
 from index.sqlite import SqliteStore
 from tests.alerts_world import NOW, coverage, settings, spike
@@ -55,10 +57,8 @@ def emails(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EmailMessage]:
             "digest": next(o.message for o in digest if o.recipient == province)}
 
 
-def _refuse() -> object:
-    from alerts.outbox import Transient
-
-    raise Transient("no SMTP server in this test")
+def _refuse() -> smtplib.SMTP:
+    raise Transient("no SMTP server in this test: the mail waits in the outbox")
 
 
 @pytest.mark.parametrize("name", ["alert", "digest"])
