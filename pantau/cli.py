@@ -112,6 +112,7 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         with open_store(cfg.store.url) as store:
             counts = store.status_counts()
             crawls = store.last_crawls()
+            alerts = alerting.status(store)
     except StoreError as exc:
         raise fail(str(exc), 1) from None
     names = [s.name for s in cfg.sources] + [n for n in crawls if n not in {s.name for s in cfg.sources}]
@@ -126,6 +127,7 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         "articles": sum(counts.values()),
         "nlp_status": counts,
         "sources": sources,
+        "alerts": alerts,
     }
     if json_out:
         _echo_json(report)
@@ -133,6 +135,11 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
     typer.echo(f"config   {cfg.path}")
     typer.echo(f"store    {cfg.store.url}")
     typer.echo(f"articles {report['articles']}  " + "  ".join(f"{k}={v}" for k, v in counts.items()))
+    mail = alerts["outbox"]
+    typer.echo(f"alerts   {alerts['active']} active  mail: {mail['pending']} waiting, {mail['sent']} sent, "
+               f"{mail['failed']} failed")
+    for problem in alerts["problems"]:
+        typer.echo(f"  mail to {problem['to']}: {problem['last_error']}")
     typer.echo("sources:")
     if not names:
         typer.echo("  (none configured)")

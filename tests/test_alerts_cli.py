@@ -103,7 +103,19 @@ def test_alert_and_digest_from_the_command_line_send_once(tmp_path: Path) -> Non
         twice = pantau("digest", "--at", at, cwd=tmp_path)
         assert "0 new" in twice.stdout
         assert len(server.received) == 2
+        status = pantau("status", cwd=tmp_path)
+        assert "alerts   1 active  mail: 0 waiting, 2 sent, 0 failed" in status.stdout, status.stdout
         bad = pantau("alert", "--at", "tomorrow", cwd=tmp_path)
         assert bad.returncode == 2 and "--at: expected an ISO 8601 time" in bad.stderr
     finally:
         server.stop()
+    # The server is gone: an escalation waits in the outbox, and status says why.
+    store = SqliteStore(f"sqlite:///{db}")
+    store.upsert(spike("64.72", 40, NOW.replace(minute=0) - timedelta(hours=3), 3, seed=8))
+    store.close()
+    worse = pantau("alert", "--at", NOW.astimezone(WITA).isoformat(), cwd=tmp_path)
+    assert worse.returncode == 0 and "1 waiting for the SMTP server" in worse.stdout, worse.stdout
+    status = pantau("status", "--json", cwd=tmp_path)
+    report = json.loads(status.stdout)["alerts"]
+    assert report["outbox"] == {"pending": 1, "sent": 2, "failed": 0}
+    assert "unavailable" in report["problems"][0]["last_error"]

@@ -10,12 +10,12 @@ from typing import Annotated, Any
 
 import typer
 
-from alerts import fmt
+from alerts import fmt, outbox
 from alerts.backtest import SeriesError, backtest, to_json
 from alerts.backtest import load as load_series
 from alerts.detect import DetectorConfig
 from alerts.run import AlertReport, DigestReport, run_alerts, run_digest
-from index import StoreError, open_store
+from index import Store, StoreError, open_store
 from pantau.settings import ConfigError, Settings, load
 
 app = typer.Typer(help="Spike detection and alert emails.", invoke_without_command=True)
@@ -62,6 +62,15 @@ def _password(cfg: Settings) -> str:
 
 def _echo_json(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False))
+
+
+def status(store: Store) -> dict[str, Any]:
+    """Active alert episodes and the outbox, for ``pantau status``: waiting or failed mail is shown, never hidden."""
+    troubled = {**store.get_records(outbox.KIND, status="pending"), **store.get_records(outbox.KIND, status="failed")}
+    problems = [{"to": d["recipient"], "status": d["status"], "attempts": d.get("attempts", 0),
+                 "last_error": d["last_error"]} for d in troubled.values() if d.get("last_error")]
+    return {"active": len(store.get_records("alert", status="active")), "outbox": outbox.counts(store),
+            "problems": problems[:20]}
 
 
 AT_HELP = "Judge as if it were this moment (ISO 8601 with offset); default: now. For replays and backfills."
