@@ -34,6 +34,8 @@ A window alerts when, with at least ``min_count`` negative articles and at least
 * negative **share** is at least ``min_ratio`` times the baseline share with a one-sided
   p-value below ``alpha``.
 
+``alpha`` is a false-alarm rate per watch per day; a window's test uses alpha x its length
+/ 24 h, so hourly windows, judged 24 times a day, alert on noise as rarely as daily ones.
 The effect-size floor is what keeps a slow drift of a few points from alerting: with
 enough volume any difference is "significant", but only a large one is news.
 """
@@ -287,11 +289,11 @@ def _overdispersion(observed: np.ndarray, expected: np.ndarray, base_var: np.nda
     return hi
 
 
-def grade(verdict_ratio: float, p_value: float, cfg: DetectorConfig) -> str:
+def grade(verdict_ratio: float, p_value: float, alpha: float) -> str:
     """Severity from the size of the rise and the strength of the evidence."""
-    if verdict_ratio >= 4.0 and p_value <= cfg.alpha * 1e-3:
+    if verdict_ratio >= 4.0 and p_value <= alpha * 1e-3:
         return "awas"
-    if verdict_ratio >= 2.5 and p_value <= cfg.alpha * 1e-2:
+    if verdict_ratio >= 2.5 and p_value <= alpha * 1e-2:
         return "siaga"
     return "waspada"
 
@@ -344,17 +346,21 @@ def evaluate(
         return verdict("baseline too short")
     if observed < cfg.min_count:
         return verdict("")
+    # alpha is a false-alarm rate per watch per day: a window of one hour is judged 24 times a
+    # day, so each of its verdicts gets a 24th of it, and every window length alerts about as
+    # rarely on noise.
+    alpha = cfg.alpha * min(1.0, step * window / timedelta(days=1))
     expected_at_share = share * total
     volume = (
         observed - expected >= cfg.min_increase
         and observed >= cfg.min_ratio * expected
-        and p_vol <= cfg.alpha
+        and p_vol <= alpha
         and observed >= expected_at_share  # the share did not fall: not a burst of other coverage
     )
     by_share = (
         observed - expected_at_share >= cfg.min_increase
         and observed >= cfg.min_share_ratio * expected_at_share
-        and p_share <= cfg.alpha
+        and p_share <= alpha
     )
     if not (volume or by_share):
         return verdict("")
@@ -362,7 +368,7 @@ def evaluate(
     ratios = ([observed / max(expected, 1e-9)] if volume else []) + (
         [observed / max(expected_at_share, 1e-9)] if by_share else [])
     p_best = min([p for p, on in ((p_vol, volume), (p_share, by_share)) if on])
-    return verdict(reason, grade(max(ratios), p_best, cfg))
+    return verdict(reason, grade(max(ratios), p_best, alpha))
 
 
 def judge_series(

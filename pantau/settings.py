@@ -263,7 +263,8 @@ class AlertSettings:
         "points never alerts).", check=_at_least_one,
     )
     alpha: float = setting(
-        0.001, "One-sided significance level of the spike tests; lower means fewer, surer alerts.",
+        0.001, "False-alarm rate of the spike tests per watch per day: a window's one-sided test uses alpha x "
+        "its length / 24 h. Lower means fewer, surer alerts.",
         check=_probability,
     )
     topics: bool = setting(True, "Also detect spikes per topic over all watched regions.")
