@@ -81,7 +81,7 @@ def _explained(store: Store, cfg: Settings, conditions: list[Condition]) -> list
     return out
 
 
-def _alert_mail(cfg: Settings, episodes: Mapping[str, dict[str, Any]], now: datetime) -> list[Outgoing]:
+def _alert_mail(cfg: Settings, episodes: Mapping[str, dict[str, Any]]) -> list[Outgoing]:
     env = envelope(cfg)
     source_regions = {s.name: s.regions for s in cfg.sources}
     out = []
@@ -110,7 +110,7 @@ def run_alerts(store: Store, cfg: Settings, now: datetime, *, labels: Mapping[st
     changed, report.transition = state.apply(_explained(store, cfg, report.conditions), episodes, now,
                                              timedelta(hours=cfg.alerts.cooldown_hours), found_labels)
     merged = {**episodes, **changed}
-    report.outgoing = _alert_mail(cfg, merged, now)
+    report.outgoing = _alert_mail(cfg, merged)
     report.active = [{"id": eid, "key": d["key"], "label": d.get("label", ""), "severity": d["severity"],
                       "state": d["state"], "opened_at": d["opened_at"]}
                      for eid, d in sorted(merged.items()) if d.get("status") == "active"]

@@ -135,11 +135,16 @@ class Score:
     delays: list[int] = field(default_factory=list)
     small_found: int = 0
     small: int = 0
+    by_factor: dict[float, list[int]] = field(default_factory=dict)  # factor -> [found, spikes]
 
     def add(self, other: Score) -> None:
         for name in ("alerts", "true_alerts", "found", "spikes", "small_found", "small"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.delays += other.delays
+        for factor, (found, total) in other.by_factor.items():
+            mine = self.by_factor.setdefault(factor, [0, 0])
+            mine[0] += found
+            mine[1] += total
 
     @property
     def precision(self) -> float:
@@ -180,6 +185,9 @@ def score(gen: Generated, alerts: Sequence[tuple[str, int]], min_base: float) ->
             s.small_found += hit
             continue
         s.spikes += 1
+        tally = s.by_factor.setdefault(sp.factor, [0, 0])
+        tally[1] += 1
+        tally[0] += hit
         if hit:
             s.found += 1
             s.delays.append(first[id(sp)] - sp.start)
@@ -237,7 +245,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         precisions = [p for p, _ in per_seed]
         recalls = [r for _, r in per_seed]
         print(f"pantau per seed: precision {min(precisions):.3f}-{max(precisions):.3f}, "
-              f"recall {min(recalls):.3f}-{max(recalls):.3f}")
+              f"recall {min(recalls):.3f}-{max(recalls):.3f}; recall by spike size: " + ", ".join(
+                  f"{f:g}x {found}/{total}" for f, (found, total) in sorted(ours.by_factor.items())))
 
 
 def write_csv(gen: Generated, path: Path) -> None:

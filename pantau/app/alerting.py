@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -18,6 +19,7 @@ from alerts.run import AlertReport, DigestReport, run_alerts, run_digest
 from index import Store, StoreError, open_store
 from pantau.settings import ConfigError, Settings, load
 
+T = TypeVar("T")
 app = typer.Typer(help="Spike detection and alert emails.", invoke_without_command=True)
 
 
@@ -48,6 +50,15 @@ def _moment(value: str | None) -> datetime:
     if moment.tzinfo is None:
         raise _fail(f"--at: give the UTC offset too, e.g. {value}+08:00")
     return moment
+
+
+def _in_store(cfg: Settings, work: Callable[[Store], T]) -> T:
+    """Run ``work`` on the configured store; a store that cannot be reached is one error line, exit 1."""
+    try:
+        with open_store(cfg.store.url) as store:
+            return work(store)
+    except StoreError as exc:
+        raise _fail(str(exc), 1) from None
 
 
 def _topic_names() -> dict[str, str]:
@@ -88,12 +99,8 @@ def alert(
         return
     cfg = _settings()
     now = _moment(at)
-    try:
-        with open_store(cfg.store.url) as store:
-            report = run_alerts(store, cfg, now, topic_names=_topic_names(), dry_run=dry_run,
-                                password=_password(cfg))
-    except StoreError as exc:
-        raise _fail(str(exc), 1) from None
+    report = _in_store(cfg, lambda store: run_alerts(store, cfg, now, topic_names=_topic_names(), dry_run=dry_run,
+                                                     password=_password(cfg)))
     if json_out:
         _echo_json(report.to_dict())
         return
@@ -165,11 +172,7 @@ def digest(
     """Send each recipient the morning summary of their regions (once per period)."""
     cfg = _settings()
     now = _moment(at)
-    try:
-        with open_store(cfg.store.url) as store:
-            report = run_digest(store, cfg, now, dry_run=dry_run, password=_password(cfg))
-    except StoreError as exc:
-        raise _fail(str(exc), 1) from None
+    report = _in_store(cfg, lambda store: run_digest(store, cfg, now, dry_run=dry_run, password=_password(cfg)))
     if json_out:
         _echo_json(report.to_dict())
         return
