@@ -230,7 +230,13 @@ def _robust_level(negs: np.ndarray, weights: np.ndarray, recency: np.ndarray) ->
     """Negative articles per unit of profile weight, recent days counting more, past spikes capped."""
     wsum = max(float((recency * weights).sum()), 1e-9)
     level = (float((recency * negs).sum()) + 0.5) / wsum
-    for _ in range(3):
+    rounds = 3
+    if np.median(negs) >= 5:
+        # Counts are large enough for a median, which a spike of several days cannot pull; one
+        # capping pass from there keeps those days from dragging the level up again.
+        level = float(np.median(negs / np.maximum(weights, 1e-9)))
+        rounds = 1
+    for _ in range(rounds):
         expected = level * weights
         capped = np.minimum(negs, expected + 3.0 * np.sqrt(expected) + 2.0)
         level = (float((recency * capped).sum()) + 0.5) / wsum
@@ -247,7 +253,11 @@ def _recency(n: int, step: timedelta, half_life: timedelta) -> np.ndarray:
 def _robust_share(negs: np.ndarray, totals: np.ndarray) -> float:
     """The usual negative share, with buckets far above it capped (past spikes)."""
     share = (negs.sum() + 0.5) / (totals.sum() + 1.0)
-    for _ in range(3):
+    rounds = 3
+    if np.median(negs) >= 5:
+        share = float(np.median(negs / np.maximum(totals, 1.0)))
+        rounds = 1
+    for _ in range(rounds):
         expected = share * totals
         capped = np.minimum(negs, expected + 3.0 * np.sqrt(expected * (1 - share)) + 2.0)
         share = (capped.sum() + 0.5) / (totals.sum() - negs.sum() + capped.sum() + 1.0)
