@@ -11,13 +11,15 @@ import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from alerts.email import Envelope, alert_link
 from alerts.run import run_alerts
-from dashboard import data, show
+from dashboard import data, params, show
 from index import Filters
 from index.sqlite import SqliteStore
 from pantau.article import Article, Sentiment
@@ -139,6 +141,11 @@ def test_cari_highlights_paging_and_csv_of_the_whole_result(monkeypatch: pytest.
     assert not paged.exception
     assert any("menampilkan 21–40" in m.value for m in paged.markdown)
     assert len(paged.get("page_link")) == 20
+    paged.multiselect(key="cari_sentiment").set_value(["negative"]).run()  # a filter goes back to page 1
+    assert not paged.exception and not paged.warning
+    assert paged.query_params["sentiment"] == "negative" and paged.query_params["region"] == "64.72"
+    assert paged.number_input(key="cari_page").value == 1
+    assert any("menampilkan 1–20" in m.value for m in paged.markdown)
     monkeypatch.setattr(data, "EXPORT_PAGE", 5)  # the export walks the pages: 13 hits need three
     csv_text = data.export_csv(world, "banjir", Filters(), "newest")
     with SqliteStore(world) as store:
@@ -196,3 +203,31 @@ def test_highlights_keep_only_mark() -> None:
     out = show.highlight_html(fragment)
     assert out == "a &lt;b&gt; <mark>banjir</mark> &lt;script&gt;x&lt;/script&gt; <mark>open</mark>"
     assert show.md_escape("[klik](javascript:x)") == r"\[klik\]\(javascript\:x\)"
+
+
+def test_pagi_ini_defaults_to_since_yesterday_0700_wita(monkeypatch: pytest.MonkeyPatch, world: str) -> None:
+    start, end = params.morning_period(NOW, "Asia/Makassar")
+    assert (start.astimezone(NOW.tzinfo).isoformat(), end) == ("2025-07-14T07:00:00+08:00", NOW)
+    at = app(monkeypatch, world)  # today, long after the 2025 test coverage: cards at zero, a hint
+    assert "07:00" in at.caption[0].value and "7 hari sebelumnya" in at.caption[0].value
+    assert any("Belum ada artikel tentang wilayah" in i.value for i in at.info)
+
+
+def test_an_alert_email_link_parses_to_its_filters(world: str) -> None:
+    with SqliteStore(world) as store:
+        doc = next(iter(store.get_records("alert").values()))
+    env = Envelope(sender="p@example.id", dashboard_url="http://127.0.0.1:8501", timezone="Asia/Makassar")
+    link = alert_link(env, doc)
+    raw = dict(parse_qsl(urlsplit(link).query))
+    view = params.parse(raw, "Asia/Makassar")
+    assert view.regions == ("64.72",) and view.sentiment == ("negative",) and not view.problems
+    assert view.since is not None and view.until is not None and view.since < view.until
+    assert params.parse({"region": "99.99,64.72", "from": "kemarin"}, "Asia/Makassar").problems == (
+        "kode wilayah tidak dikenal: 99.99", "tanggal tidak valid di from: kemarin")
+
+
+def test_hostile_titles_are_escaped_in_result_links(monkeypatch: pytest.MonkeyPatch, world: str) -> None:
+    at = app(monkeypatch, world, "cari", q="script")
+    labels = [str(p.proto.label) for p in at.get("page_link")]
+    assert labels == [show.md_escape(HOSTILE_TITLE)]
+    assert "\\<script\\>" in labels[0] and "\\[klik\\]\\(javascript" in labels[0]

@@ -33,7 +33,14 @@ def _dates(view: params.View, tz: str) -> list[Any]:
     return []
 
 
+def _changed(widget_key: str, param: str) -> None:
+    """A new query or filter starts again at page 1."""
+    params.sync(widget_key, param)
+    st.session_state["cari_page"] = 1
+
+
 def _sync_dates() -> None:
+    st.session_state["cari_page"] = 1
     value = st.session_state["cari_dates"]
     if isinstance(value, tuple | list) and len(value) == 2:
         st.query_params["from"], st.query_params["to"] = value[0].isoformat(), value[1].isoformat()
@@ -61,31 +68,34 @@ def render() -> None:
     for problem in view.problems:
         st.warning(f"Filter di alamat diabaikan: {problem}")
     st.title("Cari")
-    query = st.text_input("Kata kunci", value=view.query, key="cari_q", on_change=params.sync, args=("cari_q", "q"),
+    query = st.text_input("Kata kunci", value=view.query, key="cari_q", on_change=_changed, args=("cari_q", "q"),
                           placeholder='banjir "jalan rusak" -latihan  atau  banjir OR longsor',
                           help='Semua kata harus ada; "frasa" persis; -kata untuk mengecualikan; OR untuk salah satu.')
     known = data.facets(url, "", Filters(), ("topics", "source"), 200)
     cols = st.columns(4)
     cols[0].multiselect("Wilayah", _region_options(cfg.regions.watch, view.regions), default=list(view.regions),
-                        format_func=show.region_name, key="cari_region", on_change=params.sync,
+                        format_func=show.region_name, key="cari_region", on_change=_changed,
                         args=("cari_region", "region"))
     cols[1].multiselect("Sentimen", list(SENTIMENT_BUCKETS), default=list(view.sentiment),
-                        format_func=show.SENTIMENT_NAMES.__getitem__, key="cari_sentiment", on_change=params.sync,
+                        format_func=show.SENTIMENT_NAMES.__getitem__, key="cari_sentiment", on_change=_changed,
                         args=("cari_sentiment", "sentiment"))
     cols[2].multiselect("Topik", list(dict.fromkeys([*known.get("topics", {}), *view.topics])),
                         default=list(view.topics), format_func=show.topic_name, key="cari_topic",
-                        on_change=params.sync, args=("cari_topic", "topic"))
+                        on_change=_changed, args=("cari_topic", "topic"))
     cols[3].multiselect("Sumber", list(dict.fromkeys([*known.get("source", {}), *view.sources])),
-                        default=list(view.sources), key="cari_source", on_change=params.sync,
+                        default=list(view.sources), key="cari_source", on_change=_changed,
                         args=("cari_source", "source"))
     left, middle, right = st.columns([2, 1, 1])
     left.date_input("Tanggal (WITA)" if tz == "Asia/Makassar" else f"Tanggal ({tz})", value=_dates(view, tz),
                     key="cari_dates", on_change=_sync_dates, format="DD/MM/YYYY")
-    sort = middle.selectbox("Urutan", SORTS, format_func=SORT_NAMES.__getitem__, key="cari_sort")
+    sort = middle.selectbox("Urutan", SORTS, format_func=SORT_NAMES.__getitem__, key="cari_sort",
+                            on_change=lambda: st.session_state.update(cari_page=1))
     filters = view.filters()
     result = data.search(url, query, filters, sort, 1, PAGE_SIZE)
     pages = max(1, -(-result.total // PAGE_SIZE))
-    page = int(right.number_input("Halaman", min_value=1, max_value=pages, value=1, step=1, key="cari_page"))
+    if st.session_state.setdefault("cari_page", 1) > pages:  # the URL or a filter shrank the result under this page
+        st.session_state["cari_page"] = pages
+    page = int(right.number_input("Halaman", min_value=1, max_value=pages, step=1, key="cari_page"))
     if page > 1:
         result = data.search(url, query, filters, sort, page, PAGE_SIZE)
     first = (page - 1) * PAGE_SIZE + 1
