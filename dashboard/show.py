@@ -92,13 +92,15 @@ def sentiment_chart(buckets: list[Bucket], interval: str, tz: str) -> None:
         return
     frame = pd.DataFrame(rows)
     order = [n for n in SENTIMENT_COLOURS if n in set(frame["sentimen"])]
-    axis = alt.Axis(format="%d/%m %H:%M" if interval == "hour" else "%d/%m", title=None, labelAngle=0)
+    axis = alt.Axis(format="%d/%m %H:%M" if interval == "hour" else "%d/%m", title=None, labelAngle=0,
+                    labelOverlap=True)
+    unit = "yearmonthdatehours" if interval == "hour" else "yearmonthdate"  # bars as wide as their bucket
     chart = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("waktu:T", axis=axis),
-            y=alt.Y("artikel:Q", stack="zero", title="Artikel"),
+            x=alt.X(f"{unit}(waktu):T", axis=axis),
+            y=alt.Y("sum(artikel):Q", stack="zero", title="Artikel", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("sentimen:N", scale=alt.Scale(domain=order, range=[SENTIMENT_COLOURS[n] for n in order]),
                             legend=alt.Legend(orient="bottom", title=None)),
             order=alt.Order("sentimen:N"),

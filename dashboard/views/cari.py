@@ -74,16 +74,17 @@ def render() -> None:
     known = data.facets(url, "", Filters(), ("topics", "source"), 200)
     cols = st.columns(4)
     cols[0].multiselect("Wilayah", _region_options(cfg.regions.watch, view.regions), default=list(view.regions),
-                        format_func=show.region_name, key="cari_region", on_change=_changed,
+                        format_func=show.region_name, placeholder="Semua", key="cari_region", on_change=_changed,
                         args=("cari_region", "region"))
     cols[1].multiselect("Sentimen", list(SENTIMENT_BUCKETS), default=list(view.sentiment),
-                        format_func=show.SENTIMENT_NAMES.__getitem__, key="cari_sentiment", on_change=_changed,
+                        format_func=show.SENTIMENT_NAMES.__getitem__, placeholder="Semua",
+                        key="cari_sentiment", on_change=_changed,
                         args=("cari_sentiment", "sentiment"))
     cols[2].multiselect("Topik", list(dict.fromkeys([*known.get("topics", {}), *view.topics])),
-                        default=list(view.topics), format_func=show.topic_name, key="cari_topic",
+                        default=list(view.topics), format_func=show.topic_name, placeholder="Semua", key="cari_topic",
                         on_change=_changed, args=("cari_topic", "topic"))
     cols[3].multiselect("Sumber", list(dict.fromkeys([*known.get("source", {}), *view.sources])),
-                        default=list(view.sources), key="cari_source", on_change=_changed,
+                        default=list(view.sources), placeholder="Semua", key="cari_source", on_change=_changed,
                         args=("cari_source", "source"))
     left, middle, right = st.columns([2, 1, 1])
     left.date_input("Tanggal (WITA)" if tz == "Asia/Makassar" else f"Tanggal ({tz})", value=_dates(view, tz),

@@ -45,9 +45,12 @@ def _card(code: str, now: dict[str, int], base: dict[str, int], scale: float, al
                      icon=":material/warning:")
         left, right = st.columns(2)
         change = f"{fmt.number(100 * (total - expected) / expected)}%" if expected >= 1 else None
-        left.metric("Volume", fmt.number(total), delta=change, delta_description="vs rata-rata 7 hari")
-        right.metric("Negatif", fmt.percent(share), delta=f"{fmt.number(100 * (share - base_share), 1)} poin"
-                     if base_scored else None, delta_color="inverse", delta_description="vs 7 hari")
+        # More coverage is neither good nor bad; a rising negative share is bad (inverse: red when it goes up).
+        left.metric("Volume", fmt.number(total), delta=change, delta_color="off",
+                    delta_description="vs 7 hari" if change else None)
+        share_change = f"{fmt.number(100 * (share - base_share), 1)} poin" if scored and base_scored else None
+        right.metric("Negatif", fmt.percent(share) if scored else "–", delta=share_change, delta_color="inverse",
+                     delta_description="vs 7 hari" if share_change else None)
 
 
 def render() -> None:
@@ -62,7 +65,8 @@ def render() -> None:
     st.caption(f"{fmt.span(since, until, tz)} · dibandingkan dengan 7 hari sebelumnya")
     options = list(dict.fromkeys([*cfg.regions.watch, *view.regions]))
     chosen = st.multiselect("Wilayah", options, default=list(view.regions or cfg.regions.watch),
-                            format_func=show.region_name, key="pagi_region", on_change=params.sync,
+                            format_func=show.region_name, placeholder="Pilih wilayah", key="pagi_region",
+                            on_change=params.sync,
                             args=("pagi_region", "region"))
     codes = tuple(chosen or cfg.regions.watch)
     period = Filters(regions=codes, topics=view.topics, sources=view.sources, since=since, until=until)

@@ -19,12 +19,12 @@ def _chart(doc: dict[str, Any], tz: str) -> None:
     if not rows:
         return
     verdict = doc["detail"].get("verdict") or {}
-    frame = pd.DataFrame([{"mulai": fmt.local(datetime.fromisoformat(r["start"]), tz).replace(tzinfo=None),
+    frame = pd.DataFrame([{"mulai": f"{fmt.local(datetime.fromisoformat(r['start']), tz):%d/%m %H:%M}",
                            "negatif": int(r["negative"]), "total": int(r["total"])} for r in rows])
     bars = alt.Chart(frame).mark_bar(color="#c62828").encode(
-        x=alt.X("mulai:T", title=None, axis=alt.Axis(format="%d/%m %H:%M", labelAngle=0)),
-        y=alt.Y("negatif:Q", title="Berita negatif"),
-        tooltip=[alt.Tooltip("mulai:T", format="%d/%m/%Y %H:%M"), "negatif:Q", "total:Q"])
+        x=alt.X("mulai:O", title=None, sort=None, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+        y=alt.Y("negatif:Q", title="Berita negatif", axis=alt.Axis(tickMinStep=1, format="d")),
+        tooltip=["mulai:O", "negatif:Q", "total:Q"])
     layers: alt.Chart | alt.LayerChart = bars
     if verdict.get("expected") is not None:
         rule = alt.Chart(pd.DataFrame([{"biasanya": float(verdict["expected"])}])).mark_rule(
