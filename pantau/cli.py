@@ -402,6 +402,30 @@ def index_reindex(
     _echo_json(report.to_dict())
 
 
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port to listen on.")] = 8501,
+    host: Annotated[str, typer.Option("--host", help="Address to bind; 127.0.0.1 keeps it on this machine.")]
+    = "127.0.0.1",
+) -> None:
+    """Start the dashboard (Streamlit) on http://HOST:PORT; put it behind a reverse proxy to share it."""
+    import os
+
+    import dashboard as dashboard_pkg
+
+    cfg = load_settings()  # a bad config stops here with its reason, not inside the browser
+    env = dict(os.environ)
+    if cfg.path != "<defaults>":
+        env["PANTAU_CONFIG"] = str(Path(cfg.path).resolve())
+    app_path = str(Path(dashboard_pkg.__file__).resolve().parent / "app.py")
+    args = [sys.executable, "-m", "streamlit", "run", app_path, "--server.address", host, "--server.port", str(port),
+            "--server.headless", "true", "--client.showErrorDetails", "false", "--client.toolbarMode", "viewer",
+            "--browser.gatherUsageStats", "false"]
+    typer.echo(f"Pantau dashboard: http://{host}:{port}/  (store {cfg.store.url})", err=True)
+    sys.stdout.flush()
+    os.execve(sys.executable, args, env)
+
+
 @config_app.command("check")
 def config_check() -> None:
     """Validate the configuration and summarise it."""

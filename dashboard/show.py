@@ -1,0 +1,123 @@
+"""Shared pieces of the pages: Indonesian labels, safe highlights, the sentiment chart, empty states.
+
+Scraped text reaches the browser only as text: ``st.text``, Markdown-escaped labels, or
+highlight HTML rebuilt here from escaped text in which ``<mark>`` is the only tag.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from functools import cache
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from alerts import fmt
+from index.store import Bucket
+from pantau import regions
+
+SENTIMENT_NAMES = {"positive": "Positif", "neutral": "Netral", "negative": "Negatif", "unscored": "Belum dinilai"}
+SENTIMENT_COLOURS = {"Positif": "#2e7d32", "Netral": "#9e9e9e", "Negatif": "#c62828", "Belum dinilai": "#d7ccc8"}
+SEVERITY_NAMES = {"waspada": "Waspada", "siaga": "Siaga", "awas": "Awas"}
+STATE_NAMES = {"new": "Baru", "ongoing": "Berlangsung", "resolved": "Selesai"}
+MARK = re.compile(r"(</?mark>)")
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+@cache
+def topic_names() -> dict[str, str]:
+    from nlp.topics import display_names
+
+    return display_names()
+
+
+def topic_name(topic_id: str) -> str:
+    return topic_names().get(topic_id, topic_id.replace("_", " ").title())
+
+
+def region_name(code: str) -> str:
+    gaz = regions.gazetteer()
+    return gaz.display(code) if code in gaz.by_code else code
+
+
+def md_escape(text: str) -> str:
+    """Scraped text as a Markdown label that shows literally (links, emphasis, directives all inert)."""
+    return MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def highlight_html(fragment: str) -> str:
+    """A store highlight (escaped text with ``<mark>``) rebuilt so that ``<mark>`` is its only tag.
+
+    The store already escapes; this does not trust that: every piece between marks is unescaped and
+    escaped again, and unbalanced marks are dropped.
+    """
+    out: list[str] = []
+    open_mark = False
+    for part in MARK.split(fragment):
+        if part == "<mark>" and not open_mark:
+            out.append("<mark>")
+            open_mark = True
+        elif part == "</mark>" and open_mark:
+            out.append("</mark>")
+            open_mark = False
+        elif part not in ("<mark>", "</mark>"):
+            out.append(html.escape(html.unescape(part)))
+    if open_mark:
+        out.append("</mark>")
+    return "".join(out)
+
+
+def snippet(fragments: Iterable[str]) -> None:
+    text = " … ".join(highlight_html(f) for f in fragments)
+    if text:
+        st.html(f'<div style="font-size:0.9rem;color:#444">{text}</div>')
+
+
+def when(moment: object, tz: str) -> str:
+    from datetime import datetime
+
+    return fmt.when(moment, tz) if isinstance(moment, datetime) else str(moment)
+
+
+def sentiment_chart(buckets: list[Bucket], interval: str, tz: str) -> None:
+    """Stacked bars of volume by sentiment per hour or day, in the office's timezone."""
+    rows = [{"waktu": fmt.local(b.start, tz).replace(tzinfo=None),
+             "sentimen": SENTIMENT_NAMES.get(k, k), "artikel": n}
+            for b in buckets for k, n in b.counts.items() if n]
+    if not rows:
+        st.info("Belum ada artikel pada periode ini.")
+        return
+    frame = pd.DataFrame(rows)
+    order = [n for n in SENTIMENT_COLOURS if n in set(frame["sentimen"])]
+    axis = alt.Axis(format="%d/%m %H:%M" if interval == "hour" else "%d/%m", title=None, labelAngle=0,
+                    labelOverlap=True)
+    unit = "yearmonthdatehours" if interval == "hour" else "yearmonthdate"  # bars as wide as their bucket
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{unit}(waktu):T", axis=axis),
+            y=alt.Y("sum(artikel):Q", stack="zero", title="Artikel", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color("sentimen:N", scale=alt.Scale(domain=order, range=[SENTIMENT_COLOURS[n] for n in order]),
+                            legend=alt.Legend(orient="bottom", title=None)),
+            order=alt.Order("sentimen:N"),
+            tooltip=[alt.Tooltip("waktu:T", format="%d/%m/%Y %H:%M"), "sentimen:N", "artikel:Q"],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def empty_store(url: str) -> None:
+    st.info(
+        f"Belum ada artikel di penyimpanan `{url}`.\n\n"
+        "Jalankan `pantau crawl` untuk mengumpulkan berita, lalu `pantau score` untuk menilai sentimen dan "
+        "topiknya. Setelah itu `pantau alert` memeriksa lonjakan berita negatif."
+    )
+
+
+def store_down(url: str, error: BaseException) -> None:
+    st.error(f"Penyimpanan data tidak dapat dibuka ({url}): {error}. Periksa `[store] url` di pantau.toml "
+             "atau PANTAU_STORE, pastikan server berjalan, lalu muat ulang halaman ini.")

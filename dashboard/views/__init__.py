@@ -1,0 +1,1 @@
+"""One module per page; Streamlit runs each file as the page script (``render()`` under ``__main__``)."""

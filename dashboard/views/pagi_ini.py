@@ -1,0 +1,119 @@
+"""Pagi ini: what is being said about my regions since yesterday 07:00, and is it getting worse?"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from alerts import fmt
+from dashboard import data, params, show
+from index import Filters
+
+BASELINE = timedelta(days=7)
+
+
+def _active_alerts(url: str) -> dict[str, list[dict[str, Any]]]:
+    """Active alert episodes by the region codes they watch."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for doc in data.alerts(url).values():
+        if doc.get("status") != "active":
+            continue
+        watch = doc.get("watch") or {}
+        codes = [watch["region"]] if watch.get("region") else watch.get("scope") or []
+        for code in codes:
+            out.setdefault(str(code), []).append(doc)
+    return out
+
+
+def _card(code: str, now: dict[str, int], base: dict[str, int], scale: float, alerts: list[dict[str, Any]]) -> None:
+    total = now.get("total", 0)
+    scored = total - now.get("unscored", 0)
+    share = now.get("negative", 0) / scored if scored else 0.0
+    expected = base.get("total", 0) * scale
+    base_scored = base.get("total", 0) - base.get("unscored", 0)
+    base_share = base.get("negative", 0) / base_scored if base_scored else 0.0
+    with st.container(border=True):
+        st.markdown(f"**{show.md_escape(show.region_name(code))}**")
+        for doc in alerts:
+            level = "TIDAK ADA DATA" if doc.get("kind") == "no_data" else show.SEVERITY_NAMES.get(
+                str(doc.get("severity")), str(doc.get("severity")))
+            st.badge(f"Peringatan: {level}", color="red" if doc.get("severity") in ("siaga", "awas") else "orange",
+                     icon=":material/warning:")
+        left, right = st.columns(2)
+        change = f"{fmt.number(100 * (total - expected) / expected)}%" if expected >= 1 else None
+        # More coverage is neither good nor bad; a rising negative share is bad (inverse: red when it goes up).
+        left.metric("Volume", fmt.number(total), delta=change, delta_color="off",
+                    delta_description="vs 7 hari" if change else None)
+        share_change = f"{fmt.number(100 * (share - base_share), 1)} poin" if scored and base_scored else None
+        right.metric("Negatif", fmt.percent(share) if scored else "–", delta=share_change, delta_color="inverse",
+                     delta_description="vs 7 hari" if share_change else None)
+
+
+def render() -> None:
+    cfg = data.settings()
+    url, tz = cfg.store.url, cfg.regions.timezone
+    view = params.from_url(tz)
+    for problem in view.problems:
+        st.warning(f"Filter di alamat diabaikan: {problem}")
+    default_since, default_until = params.morning_period(datetime.now(UTC), tz)
+    since, until = view.since or default_since, view.until or default_until
+    st.title("Pagi ini")
+    st.caption(f"{fmt.span(since, until, tz)} · dibandingkan dengan 7 hari sebelumnya")
+    options = list(dict.fromkeys([*cfg.regions.watch, *view.regions]))
+    chosen = st.multiselect("Wilayah", options, default=list(view.regions or cfg.regions.watch),
+                            format_func=show.region_name, placeholder="Pilih wilayah", key="pagi_region",
+                            on_change=params.sync,
+                            args=("pagi_region", "region"))
+    codes = tuple(chosen or cfg.regions.watch)
+    period = Filters(regions=codes, topics=view.topics, sources=view.sources, since=since, until=until)
+    baseline = Filters(regions=codes, topics=view.topics, sources=view.sources, since=since - BASELINE, until=since)
+    now_counts = data.region_counts(url, period)
+    base_counts = data.region_counts(url, baseline)
+    scale = (until - since) / BASELINE
+    active = _active_alerts(url)
+    columns = st.columns(min(4, len(codes)))
+    for i, code in enumerate(codes):
+        with columns[i % len(columns)]:
+            _card(code, now_counts.get(code, {}), base_counts.get(code, {}), scale, active.get(code, []))
+    if not any(now_counts.get(c, {}).get("total") for c in codes):
+        st.info("Belum ada artikel tentang wilayah ini pada periode tersebut. Periode lain dapat dipilih "
+                "lewat alamat, misalnya `?from=2025-07-01&to=2025-07-07`, atau di halaman Cari.")
+    st.subheader("Tren sentimen")
+    interval = "hour" if until - since <= timedelta(days=3) else "day"
+    show.sentiment_chart(data.timeseries(url, period, interval, tz), interval, tz)
+    st.caption("Peta wilayah belum tersedia; angka per wilayah ada pada kartu di atas.")
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Berita negatif teratas")
+        stories = [s for s in data.top_stories(url, Filters(regions=codes, topics=view.topics, sources=view.sources,
+                                                            sentiment=view.sentiment, since=since, until=until))
+                   if s.negative]
+        if not stories:
+            st.write("Tidak ada berita negatif pada periode ini.")
+        for story in stories:
+            with st.container(border=True):
+                st.page_link("views/artikel.py", label=show.md_escape(story.lead.title),
+                             query_params={"id": story.lead.id})
+                outlets = ", ".join(story.sources[:5]) + (" …" if len(story.sources) > 5 else "")
+                st.caption(f"{fmt.number(story.count)} artikel dari {fmt.number(len(story.sources))} media "
+                           f"({show.md_escape(outlets)}) · {fmt.number(story.negative)} negatif · "
+                           f"{fmt.when(story.lead.published_at, tz)}")
+    with right:
+        st.subheader("Topik")
+        topics = data.facets(url, "", period, ("topics",)).get("topics", {})
+        if not topics:
+            st.write("Belum ada topik (jalankan `pantau score`).")
+        else:
+            frame = pd.DataFrame([{"topik": show.topic_name(t), "artikel": n} for t, n in topics.items()])
+            chart = alt.Chart(frame).mark_bar(color="#546e7a").encode(
+                x=alt.X("artikel:Q", title="Artikel"), y=alt.Y("topik:N", sort="-x", title=None),
+                tooltip=["topik:N", "artikel:Q"])
+            st.altair_chart(chart, width="stretch")
+
+
+if __name__ == "__main__":
+    render()
