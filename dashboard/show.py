@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from alerts import fmt
+from dashboard import params
 from index.store import Bucket
 from pantau import regions
 
@@ -121,3 +122,11 @@ def empty_store(url: str) -> None:
 def store_down(url: str, error: BaseException) -> None:
     st.error(f"Penyimpanan data tidak dapat dibuka ({url}): {error}. Periksa `[store] url` di pantau.toml "
              "atau PANTAU_STORE, pastikan server berjalan, lalu muat ulang halaman ini.")
+
+
+def url_view(tz: str) -> params.View:
+    """The filters in the page's URL; a value that cannot be read is named in a warning and ignored."""
+    view = params.from_url(tz)
+    for problem in view.problems:
+        st.warning(f"Filter di alamat diabaikan: {problem}")
+    return view

@@ -64,9 +64,7 @@ def _hit(hit: Hit, tz: str) -> None:
 def render() -> None:
     cfg = data.settings()
     url, tz = cfg.store.url, cfg.regions.timezone
-    view = params.from_url(tz)
-    for problem in view.problems:
-        st.warning(f"Filter di alamat diabaikan: {problem}")
+    view = show.url_view(tz)
     st.title("Cari")
     query = st.text_input("Kata kunci", value=view.query, key="cari_q", on_change=_changed, args=("cari_q", "q"),
                           placeholder='banjir "jalan rusak" -latihan  atau  banjir OR longsor',

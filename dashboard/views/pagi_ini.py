@@ -56,9 +56,7 @@ def _card(code: str, now: dict[str, int], base: dict[str, int], scale: float, al
 def render() -> None:
     cfg = data.settings()
     url, tz = cfg.store.url, cfg.regions.timezone
-    view = params.from_url(tz)
-    for problem in view.problems:
-        st.warning(f"Filter di alamat diabaikan: {problem}")
+    view = show.url_view(tz)
     default_since, default_until = params.morning_period(datetime.now(UTC), tz)
     since, until = view.since or default_since, view.until or default_until
     st.title("Pagi ini")
