@@ -32,6 +32,7 @@ PAGES = [
 
 def main() -> None:
     st.set_page_config(page_title="Pantau", page_icon=":material/monitoring:", layout="wide")
+    show.page_style()
     pages = [st.Page(HERE / path, title=title, url_path=url, icon=icon, default=i == 0)
              for i, (path, title, url, icon) in enumerate(PAGES)]
     page = st.navigation(pages)

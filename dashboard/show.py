@@ -111,6 +111,18 @@ def sentiment_chart(buckets: list[Bucket], interval: str, tz: str) -> None:
     st.altair_chart(chart, width="stretch")
 
 
+# Headlines as page links wrap instead of ending in "…" (on a phone most of them would); our own CSS, no scraped text.
+PAGE_CSS = """<style>
+[data-testid="stPageLink-NavLink"] span, [data-testid="stPageLink-NavLink"] p {
+  white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere;
+}
+</style>"""
+
+
+def page_style() -> None:
+    st.html(PAGE_CSS)
+
+
 def empty_store(url: str) -> None:
     st.info(
         f"Belum ada artikel di penyimpanan `{url}`.\n\n"

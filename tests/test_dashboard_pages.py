@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -18,32 +17,13 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from alerts.email import Envelope, alert_link
-from alerts.run import run_alerts
 from dashboard import data, params, show
 from index import Filters
 from index.sqlite import SqliteStore
-from pantau.article import Article, Sentiment
-from tests.alerts_world import NOW, coverage, settings, spike
+from tests.alerts_world import NOW
+from tests.dashboard_world import CONFIG, FROM, HOSTILE_BODY, HOSTILE_TITLE, TO, build
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-FROM, TO = "2025-07-14T07:00+08:00", "2025-07-15T07:30+08:00"
-HOSTILE_TITLE = 'Banjir <script>alert("x")</script> [klik](javascript:alert(1)) di Samarinda'
-HOSTILE_BODY = 'Isi <img src=x onerror="alert(1)"> **tebal** <b>bold</b> banjir Samarinda.'
-
-
-CONFIG = """
-[regions]
-watch = ["64.72", "64.71"]
-
-[[sources]]
-name = "antara-kaltim"
-url = "https://kaltim.antaranews.com/rss/terkini.xml"
-
-[[sources]]
-name = "tribun-kaltim-0"
-url = "https://kaltim.tribunnews.com/rss"
-enabled = false
-"""
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +34,8 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('dash') / 'pantau.db'}"
-    store = SqliteStore(url)
-    store.upsert(coverage("64.72") + coverage("64.71", seed=2, per_day=12)
-                 + spike("64.72", 12, NOW.replace(minute=0) - timedelta(hours=6), 6))
-    store.upsert([Article.create(url="https://evil.example.id/berita/1", title=HOSTILE_TITLE, body=HOSTILE_BODY,
-                                 source="evil", published_at=NOW - timedelta(hours=2), regions=("64.72",),
-                                 id="hostile", nlp_status="scored",
-                                 sentiment=Sentiment(label="negative", score=0.8, probs={"negative": 0.8}))])
-    report = run_alerts(store, settings(url, 1, recipients={}), NOW.astimezone(NOW.tzinfo))
-    assert report.transition.opened, "the spike must open an alert episode"
-    store.close()
-    yield url
+def world(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return build(tmp_path_factory.mktemp("dash") / "pantau.db")
 
 
 @pytest.fixture(autouse=True)

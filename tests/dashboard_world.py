@@ -1,0 +1,47 @@
+"""The populated store the dashboard tests open: two weeks of Kaltim coverage, a flood spike in
+Samarinda with the alert episode ``pantau alert`` opens for it, and one hostile article whose title
+and body carry markup that must reach the browser as text."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from alerts.run import run_alerts
+from index.sqlite import SqliteStore
+from pantau.article import Article, Sentiment
+from tests.alerts_world import NOW, coverage, settings, spike
+
+FROM, TO = "2025-07-14T07:00+08:00", "2025-07-15T07:30+08:00"
+HOSTILE_TITLE = 'Banjir <script>alert("x")</script> [klik](javascript:alert(1)) di Samarinda'
+HOSTILE_BODY = 'Isi <img src=x onerror="alert(1)"> **tebal** <b>bold</b> banjir Samarinda.'
+
+CONFIG = """
+[regions]
+watch = ["64.72", "64.71"]
+
+[[sources]]
+name = "antara-kaltim"
+url = "https://kaltim.antaranews.com/rss/terkini.xml"
+
+[[sources]]
+name = "tribun-kaltim-0"
+url = "https://kaltim.tribunnews.com/rss"
+enabled = false
+"""
+
+
+def build(path: Path) -> str:
+    """Write the store at ``path`` and return its URL."""
+    url = f"sqlite:///{path}"
+    store = SqliteStore(url)
+    store.upsert(coverage("64.72") + coverage("64.71", seed=2, per_day=12)
+                 + spike("64.72", 12, NOW.replace(minute=0) - timedelta(hours=6), 6))
+    store.upsert([Article.create(url="https://evil.example.id/berita/1", title=HOSTILE_TITLE, body=HOSTILE_BODY,
+                                 source="evil", published_at=NOW - timedelta(hours=2), regions=("64.72",),
+                                 id="hostile", nlp_status="scored",
+                                 sentiment=Sentiment(label="negative", score=0.8, probs={"negative": 0.8}))])
+    report = run_alerts(store, settings(url, 1, recipients={}), NOW.astimezone(NOW.tzinfo))
+    assert report.transition.opened, "the spike must open an alert episode"
+    store.close()
+    return url

@@ -1,0 +1,141 @@
+"""Every dashboard page as a PR officer's browser shows it: a real ``pantau dashboard`` server on a
+populated SQLite store, loaded in Debian's headless Chromium at desktop (1400 px) and phone (400 px)
+width. Screenshots are kept under build/test-artifacts/dashboard/ for a person to look at; the
+assertions read the DOM that Chromium built (what the officer sees, not what the app meant to send).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.browser import ARTIFACTS, Browser, chromium, png_size_and_colours
+from tests.dashboard_world import CONFIG, FROM, HOSTILE_BODY, HOSTILE_TITLE, TO, build
+from tests.test_dashboard_cli import free_port
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ARTIFACTS / "dashboard"
+WIDTHS = (1400, 400)
+
+# Done: the script finished, nothing is loading, and every chart has drawn its canvas or SVG.
+READY = """(() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid=stSkeleton], [data-testid=stSpinner]')) return false;
+  if (!document.querySelector('[data-testid=stMainBlockContainer] [data-testid=stElementContainer]')) return false;
+  return Array.from(document.querySelectorAll('.vega-embed')).every(e => e.querySelector('canvas, svg'));
+})()"""
+
+PAGES = {
+    "pagi-ini": ("/?" + urlencode({"from": FROM, "to": TO}),
+                 ["Pagi ini", "Kota Samarinda", "Kota Balikpapan", "Volume", "Negatif", "Peringatan",
+                  "Banjir rendam ratusan rumah di Samarinda", "Tren sentimen", "Topik"]),
+    "cari": ("/cari?q=banjir", ["Cari", "13 artikel", "Unduh CSV"]),
+    "peringatan": ("/peringatan", ["Peringatan", "Kota Samarinda", "berita negatif dari"]),
+    "artikel": ("/artikel?id=hostile", ["Artikel", HOSTILE_TITLE, HOSTILE_BODY]),
+    "sumber": ("/sumber", ["Sumber", "antara-kaltim", "tribun-kaltim-0"]),
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    chromium()  # skip (or fail in CI) before building anything when there is no browser
+    tmp = tmp_path_factory.mktemp("dash-browser")
+    url = build(tmp / "pantau.db")
+    (tmp / "pantau.toml").write_text(CONFIG, encoding="utf-8")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
+    env.update(PANTAU_STORE=url, PANTAU_CONFIG=str(tmp / "pantau.toml"), PYTHONPATH=str(ROOT))
+    with open(tmp / "server.log", "w") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "pantau.cli", "dashboard", "--port", str(port)], cwd=tmp,
+                                env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, (tmp / "server.log").read_text()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "pantau dashboard did not answer within 60 s"
+            time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    log = (tmp / "server.log").read_text()
+    assert "Traceback" not in log, log[-3000:]
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory, server: str) -> Iterator[Browser]:
+    b = Browser(tmp_path_factory.mktemp("chromium-profile"))
+    yield b
+    b.close()
+
+
+def body_text(browser: Browser) -> str:
+    """What the page shows: its text plus the cells of tables (drawn on a canvas, mirrored for screen readers)."""
+    text = browser.evaluate("document.body.innerText + '\\n' + Array.from(document.querySelectorAll("
+                            "'[data-testid=stDataFrame] table td, [data-testid=stDataFrame] table th'))"
+                            ".map(e => e.textContent).join('\\n')")
+    assert isinstance(text, str)
+    return text
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_in_chromium(server: str, browser: Browser, name: str, width: int) -> None:
+    path, expected = PAGES[name]
+    browser.open(server + path, width, READY, timeout=120)  # the first Artikel imports the topic model
+    shot = browser.screenshot(OUT / f"{name}-{width}.png")
+    w, h, colours = png_size_and_colours(shot)
+    assert w == width and h >= 600 and colours > 20  # drawn, not blank
+    text = body_text(browser)
+    assert browser.evaluate("document.querySelectorAll('[data-testid=stException]').length") == 0
+    for word in ("Traceback", "Exception", "Error:"):
+        assert word not in text, f"{name}: {word!r} on the page"
+    missing = [e for e in expected if e not in text]
+    assert not missing, f"{name} at {width} px lacks {missing}: {text[:2000]}"
+    # Nothing runs off the right edge: not the page, not a chart.
+    overflow = browser.evaluate("""Array.from(document.querySelectorAll(
+        '[data-testid=stMainBlockContainer] .vega-embed, [data-testid=stMainBlockContainer] [data-testid=stMetric]'))
+        .map(e => Math.round(e.getBoundingClientRect().right)).filter(r => r > window.innerWidth + 1)""")
+    assert overflow == [], f"{name} at {width} px: elements end at {overflow}, past {width} px"
+    assert browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    clipped = browser.evaluate("""Array.from(document.querySelectorAll('[data-testid=stMainBlockContainer] p'))
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
+    assert clipped == [], f"{name} at {width} px cuts off {clipped}"
+
+
+def test_hostile_article_is_inert_text_in_the_dom_chromium_built(server: str, browser: Browser) -> None:
+    browser.open(server + "/artikel?id=hostile", 1400, READY)
+    injected = browser.evaluate("""({
+        scripts: Array.from(document.scripts).filter(s => s.textContent.includes('alert(')).length,
+        imgs: document.querySelectorAll('img[src="x"], [onerror]').length,
+        bold: Array.from(document.querySelectorAll('[data-testid=stMainBlockContainer] b, '
+                                                   + '[data-testid=stMainBlockContainer] strong'))
+              .filter(e => ['bold', 'tebal'].includes(e.textContent)).length,
+        links: document.querySelectorAll('a[href^="javascript:"]').length,
+    })""")
+    assert injected == {"scripts": 0, "imgs": 0, "bold": 0, "links": 0}
+    text = body_text(browser)
+    assert HOSTILE_TITLE in text and HOSTILE_BODY in text  # the literal markup is what the officer reads
+    # The same title in a search result link on Cari stays literal too.
+    browser.open(server + "/cari?q=script", 1400, READY)
+    assert browser.evaluate("document.querySelectorAll('a[href^=\"javascript:\"], img[src=\"x\"]').length") == 0
+    assert HOSTILE_TITLE in body_text(browser)
