@@ -6,6 +6,7 @@ so a bad config or a store that is down is one clear message, never a traceback.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def main() -> None:
     url = cfg.store.url
     try:
         total = data.article_count(url)
-    except (StoreError, OSError) as exc:
+    except (StoreError, OSError, sqlite3.DatabaseError) as exc:  # a damaged SQLite file is a store that is down
         show.store_down(url, exc)
         st.stop()
     if total == 0:
@@ -53,7 +54,7 @@ def main() -> None:
             st.stop()
     try:
         page.run()
-    except StoreError as exc:
+    except (StoreError, sqlite3.DatabaseError) as exc:
         show.store_down(url, exc)
 
 

@@ -419,7 +419,7 @@ def dashboard(
         env["PANTAU_CONFIG"] = str(Path(cfg.path).resolve())
     app_path = str(Path(dashboard_pkg.__file__).resolve().parent / "app.py")
     args = [sys.executable, "-m", "streamlit", "run", app_path, "--server.address", host, "--server.port", str(port),
-            "--server.headless", "true", "--client.showErrorDetails", "false", "--client.toolbarMode", "viewer",
+            "--server.headless", "true", "--client.showErrorDetails", "none", "--client.toolbarMode", "viewer",
             "--browser.gatherUsageStats", "false"]
     typer.echo(f"Pantau dashboard: http://{host}:{port}/  (store {cfg.store.url})", err=True)
     sys.stdout.flush()

@@ -6,6 +6,7 @@ assertions read the DOM that Chromium built (what the officer sees, not what the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -48,15 +49,13 @@ PAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    chromium()  # skip (or fail in CI) before building anything when there is no browser
-    tmp = tmp_path_factory.mktemp("dash-browser")
-    url = build(tmp / "pantau.db")
+@contextlib.contextmanager
+def serving(tmp: Path, store_url: str) -> Iterator[str]:
+    """``pantau dashboard`` on a free loopback port over ``store_url``; yields its base URL."""
     (tmp / "pantau.toml").write_text(CONFIG, encoding="utf-8")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
-    env.update(PANTAU_STORE=url, PANTAU_CONFIG=str(tmp / "pantau.toml"), PYTHONPATH=str(ROOT))
+    env.update(PANTAU_STORE=store_url, PANTAU_CONFIG=str(tmp / "pantau.toml"), PYTHONPATH=str(ROOT))
     with open(tmp / "server.log", "w") as log_file:
         proc = subprocess.Popen([sys.executable, "-m", "pantau.cli", "dashboard", "--port", str(port)], cwd=tmp,
                                 env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
@@ -77,6 +76,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    chromium()  # skip (or fail in CI) before building anything when there is no browser
+    tmp = tmp_path_factory.mktemp("dash-browser")
+    with serving(tmp, build(tmp / "pantau.db")) as base:
+        yield base
     log = (tmp / "server.log").read_text()
     assert "Traceback" not in log, log[-3000:]
 
@@ -139,3 +146,15 @@ def test_hostile_article_is_inert_text_in_the_dom_chromium_built(server: str, br
     browser.open(server + "/cari?q=script", 1400, READY)
     assert browser.evaluate("document.querySelectorAll('a[href^=\"javascript:\"], img[src=\"x\"]').length") == 0
     assert HOSTILE_TITLE in body_text(browser)
+
+
+def test_a_damaged_store_is_one_clear_message_without_a_traceback(tmp_path: Path, browser: Browser) -> None:
+    damaged = tmp_path / "rusak.db"
+    damaged.write_bytes(b"not a database: a disk that filled up mid-write " * 100)
+    with serving(tmp_path, f"sqlite:///{damaged}") as base:
+        for path in ("/", "/cari?q=banjir", "/sumber"):
+            browser.open(base + path, 1400, READY)
+            text = body_text(browser)
+            assert "tidak dapat dibuka" in text and "rusak.db" in text, text[:1500]
+            assert browser.evaluate("document.querySelectorAll('[data-testid=stException]').length") == 0
+            assert "Traceback" not in text and ".py" not in text, text[:1500]

@@ -7,6 +7,7 @@ markup that must reach the browser as text.
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,8 @@ from alerts.email import Envelope, alert_link
 from dashboard import data, params, show
 from index import Filters
 from index.sqlite import SqliteStore
-from tests.alerts_world import NOW
+from pantau import regions
+from tests.alerts_world import NOW, WITA, coverage
 from tests.dashboard_world import CONFIG, FROM, HOSTILE_BODY, HOSTILE_TITLE, TO, build
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -75,7 +77,7 @@ def test_pagi_ini_cards_trend_stories_and_alert_badge(monkeypatch: pytest.Monkey
     assert len(badges) == 1 and "Peringatan" in badges[0]  # Samarinda's flood alert
     assert "Banjir rendam ratusan rumah di Samarinda" in texts(at) or any(
         "Banjir rendam" in str(p.proto.label) for p in at.get("page_link"))
-    assert len(at.get("vega_lite_chart")) == 2  # the sentiment trend and the topics
+    assert len(at.get("vega_lite_chart")) == 3  # the sentiment trend, the map and the topics
 
 
 def test_pagi_ini_region_from_the_url(monkeypatch: pytest.MonkeyPatch, world: str) -> None:
@@ -102,7 +104,7 @@ def test_cari_filters_change_the_exact_total(monkeypatch: pytest.MonkeyPatch, wo
 
 def test_cari_highlights_paging_and_csv_of_the_whole_result(monkeypatch: pytest.MonkeyPatch, world: str) -> None:
     at = app(monkeypatch, world, "cari", q="banjir")
-    snippets = [h.proto.body for h in at.get("html")]
+    snippets = [h.proto.body for h in at.get("html") if not h.proto.body.startswith("<style>")]
     assert snippets and all("<mark>" in s for s in snippets)
     assert all("<script" not in s and "<img" not in s for s in snippets)
     paged = app(monkeypatch, world, "cari", region="64.72")
@@ -200,3 +202,42 @@ def test_hostile_titles_are_escaped_in_result_links(monkeypatch: pytest.MonkeyPa
     labels = [str(p.proto.label) for p in at.get("page_link")]
     assert labels == [show.md_escape(HOSTILE_TITLE)]
     assert "\\<script\\>" in labels[0] and "\\[klik\\]\\(javascript" in labels[0]
+
+
+def _specs(at: AppTest) -> list[dict[str, object]]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def test_pagi_ini_map_colours_regencies_by_negative_share(monkeypatch: pytest.MonkeyPatch, world: str) -> None:
+    at = app(monkeypatch, world, **{"from": FROM, "to": TO})
+    maps = [s for s in _specs(at) if "geoshape" in json.dumps(s)]
+    assert len(maps) == 1
+    datasets = maps[0]["datasets"]
+    assert isinstance(datasets, dict) and len(datasets) == 1
+    areas = {f["properties"]["kode"]: f["properties"] for f in next(iter(datasets.values()))}
+    assert len(areas) == 10  # every regency and city of Kaltim is drawn, with or without news
+    with SqliteStore(world) as store:
+        counts = store.region_counts(Filters(regions=("64",), since=params.parse_moment(FROM, WITA, end=False),
+                                             until=params.parse_moment(TO, WITA, end=True)))
+    samarinda = counts["64.72"]
+    assert areas["64.72"]["negative"] == samarinda["negative"] > 0
+    assert areas["64.72"]["share"] == round(samarinda["negative"] / (samarinda["total"] - samarinda["unscored"]), 4)
+    assert areas["64.08"]["share"] is None and areas["64.08"]["total"] == 0  # Kutai Timur: no news, drawn grey
+    gaz = regions.gazetteer()
+    assert all(code in gaz.by_code and gaz.by_code[code].province_code == "64" for code in areas)
+    table = next(d.value for d in at.dataframe if "porsi negatif" in d.value.columns)
+    assert table.iloc[0]["wilayah"] == "Kota Samarinda"  # most negative first
+
+
+def test_a_province_without_a_shape_gets_a_table(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "kalsel.toml"
+    config.write_text('[regions]\nwatch = ["63.71"]\n', encoding="utf-8")
+    monkeypatch.setenv("PANTAU_CONFIG", str(config))
+    url = f"sqlite:///{tmp_path / 'kalsel.db'}"
+    with SqliteStore(url) as store:
+        store.upsert(coverage("63.71", days=2, share=0.5))
+    at = app(monkeypatch, url, **{"from": "2025-07-14", "to": "2025-07-14"})
+    assert not [s for s in _specs(at) if "geoshape" in json.dumps(s)]
+    assert any("Peta provinsi ini belum tersedia" in c.value for c in at.caption)
+    table = next(d.value for d in at.dataframe if "porsi negatif" in d.value.columns)
+    assert list(table["wilayah"]) == ["Kota Banjarmasin"] and table.iloc[0]["artikel"] > 0

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from alerts import fmt
-from dashboard import data, params, show
+from dashboard import data, geo, params, show
 from index import Filters
 
 BASELINE = timedelta(days=7)
@@ -53,6 +53,39 @@ def _card(code: str, now: dict[str, int], base: dict[str, int], scale: float, al
                      delta_description="vs 7 hari" if share_change else None)
 
 
+def _area_rows(province: str, counts: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    rows = []
+    for code in sorted(c for c in counts if c.startswith(province + ".")):
+        c = counts[code]
+        scored = c.get("total", 0) - c.get("unscored", 0)
+        rows.append({"wilayah": show.region_name(code), "artikel": c.get("total", 0),
+                     "negatif": c.get("negative", 0),
+                     "porsi negatif": fmt.percent(c.get("negative", 0) / scored) if scored else "–"})
+    return sorted(rows, key=lambda r: -int(r["negatif"]))
+
+
+def _map(url: str, province: str, period: Filters) -> None:
+    """The province's regencies/cities by negative share (cities are small on a map: the table names them)."""
+    st.subheader(f"Peta porsi negatif: {show.md_escape(show.region_name(province))}")
+    counts = data.region_counts(url, period)
+    areas = geo.features(province, counts)
+    rows = _area_rows(province, counts)
+    if areas is None:
+        st.caption("Peta provinsi ini belum tersedia; angka per kabupaten/kota:")
+        table = st.container()
+    else:
+        left, table = st.columns([3, 2])
+        with left:
+            st.altair_chart(geo.choropleth(areas), width="stretch")
+            st.caption("Abu-abu: belum ada artikel yang dinilai. Batas wilayah (disederhanakan): "
+                       "cahyadsn/wilayah_boundaries, lisensi MIT.")
+    with table:
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True)
+        else:
+            st.write("Belum ada artikel tentang kabupaten/kota provinsi ini pada periode tersebut.")
+
+
 def render() -> None:
     cfg = data.settings()
     url, tz = cfg.store.url, cfg.regions.timezone
@@ -83,7 +116,9 @@ def render() -> None:
     st.subheader("Tren sentimen")
     interval = "hour" if until - since <= timedelta(days=3) else "day"
     show.sentiment_chart(data.timeseries(url, period, interval, tz), interval, tz)
-    st.caption("Peta wilayah belum tersedia; angka per wilayah ada pada kartu di atas.")
+    for province in dict.fromkeys(code.split(".")[0] for code in codes):
+        _map(url, province, Filters(regions=(province,), topics=view.topics, sources=view.sources, since=since,
+                                    until=until))
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Berita negatif teratas")
