@@ -20,7 +20,7 @@ import typer
 from index import Filters, StoreError, open_store
 from nlp import cli as nlp_cli
 from pantau import __version__, regions, settings
-from pantau.app import alerting
+from pantau.app import alerting, feedback
 from pantau.loader import load_jsonl
 from pantau.settings import ConfigError, Settings
 
@@ -36,6 +36,7 @@ config_app = typer.Typer(help="Inspect and document the configuration.", no_args
 app.add_typer(regions_app, name="regions")
 app.add_typer(index_app, name="index")
 app.add_typer(config_app, name="config")
+nlp_cli.app.add_typer(feedback.app, name="feedback")  # nlp/ cannot reach the store: wired here
 app.add_typer(nlp_cli.app, name="nlp")
 app.add_typer(alerting.app, name="alert")
 app.command("digest")(alerting.digest)
