@@ -99,10 +99,17 @@ def export_rows(url: str, query: str, filters: Filters, sort: str) -> Iterator[l
         page += 1
 
 
-def export_csv(url: str, query: str, filters: Filters, sort: str) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
+def export_csv(url: str, query: str, filters: Filters, sort: str) -> bytes:
+    """The whole result set as UTF-8 CSV, read from the store page by page (``EXPORT_PAGE`` hits a query).
+
+    Streamlit calls this only when the download button is pressed (a deferred download), so a page
+    view never pays for it; the finished file is handed to Streamlit as bytes, which it serves.
+    """
+    out = io.BytesIO()
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text)
     for row in export_rows(url, query, filters, sort):
         # A cell that starts with = + - @ would be a formula in a spreadsheet: scraped titles are hostile.
         writer.writerow(["'" + cell if cell[:1] in ("=", "+", "-", "@") else cell for cell in row])
+    text.detach()
     return out.getvalue()

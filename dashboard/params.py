@@ -1,4 +1,4 @@
-"""Filters in the URL: ``q``, ``region``, ``from``, ``to``, ``sentiment``, ``topic``, ``source``.
+"""Filters in the URL: ``q``, ``region``, ``from``, ``to``, ``sentiment``, ``topic``, ``source``, ``source_type``.
 
 Alert emails link to ``/?region=64.72&from=2025-07-15T01:00+08:00&to=…&sentiment=negative``, and any
 view can be shared, so the query string is parsed here once, leniently: a bad value is dropped and
@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from index import Filters
 from index.store import SENTIMENT_BUCKETS
 from pantau import regions
+from pantau.article import SOURCE_TYPES
 
-KEYS = ("q", "region", "from", "to", "sentiment", "topic", "source")
+KEYS = ("q", "region", "from", "to", "sentiment", "topic", "source", "source_type")
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -28,6 +29,7 @@ class View:
     sentiment: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    source_types: tuple[str, ...] = ()  # news | government | social | aggregator; see ``sources_of_types``
     since: datetime | None = None
     until: datetime | None = None
     problems: tuple[str, ...] = field(default=())
@@ -70,6 +72,12 @@ def parse(raw: Mapping[str, str | Sequence[str]], tz: str) -> View:
             sentiment.append(label)
         else:
             problems.append(f"sentimen tidak dikenal: {label}")
+    types = []
+    for kind in _values(raw, "source_type"):
+        if kind in SOURCE_TYPES:
+            types.append(kind)
+        else:
+            problems.append(f"jenis sumber tidak dikenal: {kind}")
     moments: dict[str, datetime | None] = {"from": None, "to": None}
     for key in moments:
         text = ",".join(_values(raw, key))
@@ -82,8 +90,24 @@ def parse(raw: Mapping[str, str | Sequence[str]], tz: str) -> View:
     q = raw.get("q") or ""
     return View(query=q if isinstance(q, str) else " ".join(q), regions=tuple(dict.fromkeys(codes)),
                 sentiment=tuple(dict.fromkeys(sentiment)), topics=tuple(dict.fromkeys(_values(raw, "topic"))),
-                sources=tuple(dict.fromkeys(_values(raw, "source"))), since=moments["from"],
+                sources=tuple(dict.fromkeys(_values(raw, "source"))), source_types=tuple(dict.fromkeys(types)),
+                since=moments["from"],
                 until=moments["to"], problems=tuple(problems))
+
+
+def sources_of_types(view: View, configured: Sequence[tuple[str, str]]) -> tuple[str, ...] | None:
+    """The source names a source-type filter stands for, or None when no type is chosen.
+
+    The store filters by source name; a type is a property of a configured source (``[[sources]]
+    source_type``), so the types become the names of the configured sources of those types,
+    narrowed by any sources also chosen. An empty tuple means nothing can match.
+    """
+    if not view.source_types:
+        return None
+    names = [name for name, kind in configured if kind in view.source_types]
+    if view.sources:
+        names = [n for n in view.sources if n in names]
+    return tuple(dict.fromkeys(names))
 
 
 def morning_period(now: datetime, tz: str) -> tuple[datetime, datetime]:

@@ -22,6 +22,8 @@ from pantau import regions
 
 SENTIMENT_NAMES = {"positive": "Positif", "neutral": "Netral", "negative": "Negatif", "unscored": "Belum dinilai"}
 SENTIMENT_COLOURS = {"Positif": "#2e7d32", "Netral": "#9e9e9e", "Negatif": "#c62828", "Belum dinilai": "#d7ccc8"}
+SOURCE_TYPE_NAMES = {"news": "Media berita", "government": "Pemerintah", "social": "Media sosial",
+                     "aggregator": "Agregator"}
 SEVERITY_NAMES = {"waspada": "Waspada", "siaga": "Siaga", "awas": "Awas"}
 STATE_NAMES = {"new": "Baru", "ongoing": "Berlangsung", "resolved": "Selesai"}
 MARK = re.compile(r"(</?mark>)")

@@ -28,7 +28,15 @@ url = "https://kaltim.antaranews.com/rss/terkini.xml"
 name = "tribun-kaltim-0"
 url = "https://kaltim.tribunnews.com/rss"
 enabled = false
+
+[[sources]]
+name = "pupr-samarinda"
+url = "https://pupr.samarindakota.go.id/feed"
+source_type = "government"
 """
+GOVERNMENT = ["Dinas PUPR Samarinda lanjutkan perbaikan drainase Jalan Pahlawan",
+              "Dinas PUPR Samarinda umumkan jadwal pengaspalan Jalan Juanda",
+              "Dinas PUPR Samarinda tinjau proyek turap Sungai Karang Mumus"]
 
 
 def build(path: Path) -> str:
@@ -41,6 +49,11 @@ def build(path: Path) -> str:
                                  source="evil", published_at=NOW - timedelta(hours=2), regions=("64.72",),
                                  id="hostile", nlp_status="scored",
                                  sentiment=Sentiment(label="negative", score=0.8, probs={"negative": 0.8}))])
+    store.upsert([Article.create(url=f"https://pupr.samarindakota.go.id/berita/{i}", title=title, body=f"{title}.",
+                                 source="pupr-samarinda", source_type="government", regions=("64.72",),
+                                 published_at=NOW - timedelta(hours=30 + i), nlp_status="scored",
+                                 sentiment=Sentiment(label="neutral", score=0.9, probs={"neutral": 0.9}))
+                  for i, title in enumerate(GOVERNMENT)])
     report = run_alerts(store, settings(url, 1, recipients={}), NOW.astimezone(NOW.tzinfo))
     assert report.transition.opened, "the spike must open an alert episode"
     store.close()

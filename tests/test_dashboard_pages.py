@@ -7,6 +7,8 @@ markup that must reach the browser as text.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import socket
 from collections.abc import Iterator
@@ -23,7 +25,7 @@ from index import Filters
 from index.sqlite import SqliteStore
 from pantau import regions
 from tests.alerts_world import NOW, WITA, coverage
-from tests.dashboard_world import CONFIG, FROM, HOSTILE_BODY, HOSTILE_TITLE, TO, build
+from tests.dashboard_world import CONFIG, FROM, GOVERNMENT, HOSTILE_BODY, HOSTILE_TITLE, TO, build
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 
@@ -118,7 +120,7 @@ def test_cari_highlights_paging_and_csv_of_the_whole_result(monkeypatch: pytest.
     assert paged.number_input(key="cari_page").value == 1
     assert any("menampilkan 1–20" in m.value for m in paged.markdown)
     monkeypatch.setattr(data, "EXPORT_PAGE", 5)  # the export walks the pages: 13 hits need three
-    csv_text = data.export_csv(world, "banjir", Filters(), "newest")
+    csv_text = data.export_csv(world, "banjir", Filters(), "newest").decode("utf-8")
     with SqliteStore(world) as store:
         expected = store.search("banjir", Filters()).total
     assert expected == 13 and len(csv_text.strip().splitlines()) == expected + 1  # header + every hit
@@ -241,3 +243,26 @@ def test_a_province_without_a_shape_gets_a_table(monkeypatch: pytest.MonkeyPatch
     assert any("Peta provinsi ini belum tersedia" in c.value for c in at.caption)
     table = next(d.value for d in at.dataframe if "porsi negatif" in d.value.columns)
     assert list(table["wilayah"]) == ["Kota Banjarmasin"] and table.iloc[0]["artikel"] > 0
+
+
+def test_cari_source_type_filter_and_its_csv(monkeypatch: pytest.MonkeyPatch, world: str) -> None:
+    def total(at: AppTest) -> int:
+        line = next(m.value for m in at.markdown if "artikel" in m.value)
+        return int(line.split("**")[1].replace(".", ""))
+
+    government = app(monkeypatch, world, "cari", source_type="government")
+    assert total(government) == len(GOVERNMENT)
+    assert {str(p.proto.label) for p in government.get("page_link")} == {show.md_escape(t) for t in GOVERNMENT}
+    news = app(monkeypatch, world, "cari", source_type="news")
+    everything = app(monkeypatch, world, "cari")
+    assert 0 < total(news) < total(everything)  # the configured news source only (antara-kaltim)
+    news.multiselect(key="cari_source_type").set_value(["government"]).run()
+    assert news.query_params["source_type"] == "government" and total(news) == len(GOVERNMENT)
+    social = app(monkeypatch, world, "cari", source_type="social")
+    assert any("Tidak ada sumber terkonfigurasi berjenis Media sosial" in i.value for i in social.info)
+    assert not social.get("page_link")
+    bad = app(monkeypatch, world, "cari", source_type="televisi")
+    assert any("jenis sumber tidak dikenal: televisi" in w.value for w in bad.warning)
+    rows = list(csv.reader(io.StringIO(data.export_csv(world, "", Filters(sources=("pupr-samarinda",)), "oldest")
+                                      .decode("utf-8"))))
+    assert rows[0][0] == "id" and sorted(r[3] for r in rows[1:]) == sorted(GOVERNMENT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from dashboard import data, params, show
 from index import Filters
 from index.store import SENTIMENT_BUCKETS, SORTS, Hit
 from pantau import regions
+from pantau.article import SOURCE_TYPES
 
 PAGE_SIZE = 20
 SORT_NAMES = {"relevance": "Paling relevan", "newest": "Terbaru", "oldest": "Terlama"}
@@ -70,7 +72,7 @@ def render() -> None:
                           placeholder='banjir "jalan rusak" -latihan  atau  banjir OR longsor',
                           help='Semua kata harus ada; "frasa" persis; -kata untuk mengecualikan; OR untuk salah satu.')
     known = data.facets(url, "", Filters(), ("topics", "source"), 200)
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].multiselect("Wilayah", _region_options(cfg.regions.watch, view.regions), default=list(view.regions),
                         format_func=show.region_name, placeholder="Semua", key="cari_region", on_change=_changed,
                         args=("cari_region", "region"))
@@ -84,12 +86,23 @@ def render() -> None:
     cols[3].multiselect("Sumber", list(dict.fromkeys([*known.get("source", {}), *view.sources])),
                         default=list(view.sources), placeholder="Semua", key="cari_source", on_change=_changed,
                         args=("cari_source", "source"))
+    cols[4].multiselect("Jenis sumber", list(SOURCE_TYPES), default=list(view.source_types),
+                        format_func=show.SOURCE_TYPE_NAMES.__getitem__, placeholder="Semua", key="cari_source_type",
+                        on_change=_changed, args=("cari_source_type", "source_type"))
     left, middle, right = st.columns([2, 1, 1])
     left.date_input("Tanggal (WITA)" if tz == "Asia/Makassar" else f"Tanggal ({tz})", value=_dates(view, tz),
                     key="cari_dates", on_change=_sync_dates, format="DD/MM/YYYY")
     sort = middle.selectbox("Urutan", SORTS, format_func=SORT_NAMES.__getitem__, key="cari_sort",
                             on_change=lambda: st.session_state.update(cari_page=1))
     filters = view.filters()
+    typed = params.sources_of_types(view, [(src.name, src.source_type) for src in cfg.sources])
+    if typed is not None:
+        if not typed:
+            kinds = ", ".join(show.SOURCE_TYPE_NAMES[k] for k in view.source_types)
+            st.info(f"Tidak ada sumber terkonfigurasi berjenis {kinds}"
+                    + (" di antara sumber yang dipilih." if view.sources else "."))
+            return
+        filters = dataclasses.replace(filters, sources=typed)
     result = data.search(url, query, filters, sort, 1, PAGE_SIZE)
     pages = max(1, -(-result.total // PAGE_SIZE))
     if st.session_state.setdefault("cari_page", 1) > pages:  # the URL or a filter shrank the result under this page
@@ -104,7 +117,8 @@ def render() -> None:
     st.markdown(summary)
     if result.total:
         stamp = datetime.now(UTC).astimezone(ZoneInfo(tz)).strftime("%Y%m%d-%H%M")
-        st.download_button("Unduh CSV (semua hasil)", lambda: data.export_csv(url, query, filters, sort),
+        st.download_button(f"Unduh CSV (semua {fmt.number(result.total)} hasil)",
+                           lambda: data.export_csv(url, query, filters, sort),
                            file_name=f"pantau-cari-{stamp}.csv", mime="text/csv", on_click="ignore",
                            icon=":material/download:")
     else:
