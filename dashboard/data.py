@@ -9,8 +9,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from index import Filters, Store, open_store
@@ -76,6 +79,50 @@ def alerts(url: str) -> dict[str, dict[str, Any]]:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def last_crawls(url: str) -> dict[str, CrawlRun]:
     return store(url).last_crawls()
+
+
+@dataclass(kw_only=True, frozen=True)
+class Activity:
+    """One source's arrivals over the alert baseline (the same hours ``pantau alert`` judges silence on)."""
+
+    per_day: list[int]  # articles per local day, oldest first (today's partial day last)
+    mean_per_day: float
+    normal_gap_hours: float | None  # longest quiet stretch of the baseline; None when too sparse to know
+    silent_hours: float | None  # since the hour of its newest article; None when it has none
+    silent: bool  # silent beyond its normal gap (the alerts' no-data rule)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def source_activity(url: str, names: tuple[str, ...], now: datetime, tz: str, baseline_days: int,
+                    no_data_min_hours: int) -> dict[str, Activity]:
+    """Per source, one hourly series of the store (``alerts.series.hourly``) judged like a source watch.
+
+    ``now`` should be rounded (the page passes the hour) so the cache is reused within the hour.
+    """
+    from alerts.scan import judge_silence
+    from alerts.series import HOUR, hour_floor, hourly
+    from alerts.watch import Watch
+    from pantau.settings import from_mapping
+
+    cfg = from_mapping({"alerts": {"baseline_days": baseline_days, "no_data_min_hours": no_data_min_hours},
+                        "regions": {"timezone": tz}}, "<dashboard>", env={})
+    until = hour_floor(now, tz) + HOUR
+    since = until - timedelta(days=baseline_days)
+    out: dict[str, Activity] = {}
+    for name in names:
+        watch = Watch(kind="source", source=name)
+        series = hourly(store(url), watch.filters(), since, until, tz)
+        days: dict[object, int] = {}
+        for start, n in zip(series.starts, series.articles, strict=True):
+            days[start.date()] = days.get(start.date(), 0) + int(n)
+        hours_with = np.flatnonzero(series.articles)
+        normal = (float((np.diff(hours_with) - 1).max()) if len(hours_with) >= 2 * baseline_days else None)
+        last = series.last_article_end()
+        out[name] = Activity(per_day=list(days.values()), mean_per_day=float(series.articles.sum()) / baseline_days,
+                             normal_gap_hours=normal,
+                             silent_hours=round((now - last) / HOUR, 1) if last is not None else None,
+                             silent=judge_silence(watch, series, now, cfg) is not None)
+    return out
 
 
 def article(url: str, article_id: str) -> Article | None:

@@ -12,6 +12,7 @@ import io
 import json
 import socket
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -23,6 +24,7 @@ from alerts.email import Envelope, alert_link
 from dashboard import data, params, show
 from index import Filters
 from index.sqlite import SqliteStore
+from index.store import CrawlRun
 from pantau import regions
 from tests.alerts_world import NOW, WITA, coverage
 from tests.dashboard_world import CONFIG, FROM, GOVERNMENT, HOSTILE_BODY, HOSTILE_TITLE, TO, build
@@ -266,3 +268,33 @@ def test_cari_source_type_filter_and_its_csv(monkeypatch: pytest.MonkeyPatch, wo
     rows = list(csv.reader(io.StringIO(data.export_csv(world, "", Filters(sources=("pupr-samarinda",)), "oldest")
                                       .decode("utf-8"))))
     assert rows[0][0] == "id" and sorted(r[3] for r in rows[1:]) == sorted(GOVERNMENT)
+
+
+def test_sumber_items_per_day_normal_gap_and_a_silent_source(monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    now = datetime.now(WITA)
+    config = tmp_path / "sumber.toml"
+    config.write_text(CONFIG + '\n[[sources]]\nname = "kaltim-post"\nurl = "https://kaltimpost.example.id/feed"\n',
+                      encoding="utf-8")
+    monkeypatch.setenv("PANTAU_CONFIG", str(config))
+    url = f"sqlite:///{tmp_path / 'sumber.db'}"
+    with SqliteStore(url) as store:
+        store.upsert(coverage("64.72", end=now, per_day=24, source="antara-kaltim")
+                     + coverage("64.71", end=now, per_day=24, source="kaltim-post",
+                                silent_from=now - timedelta(days=3)))
+        store.record_crawl(CrawlRun(source="kaltim-post", started_at=now - timedelta(hours=1),
+                                    finished_at=now - timedelta(minutes=50), fetched=4, new=0))
+    at = app(monkeypatch, url, "sumber")
+    frame = at.dataframe[0].value.set_index("sumber")
+    assert frame.loc["antara-kaltim", "status"] == "baik"
+    assert frame.loc["kaltim-post", "status"] == "senyap"  # its crawler runs, but nothing new for three days
+    assert 18 <= frame.loc["antara-kaltim", "artikel/hari"] <= 30  # about the 24 a day it publishes
+    daily = frame.loc["antara-kaltim", "per hari (14 hari)"]
+    assert len(daily) in (14, 15) and sum(daily) > 0
+    assert list(frame.loc["kaltim-post", "per hari (14 hari)"])[-2:] == [0, 0]
+    gap = frame.loc["antara-kaltim", "jeda biasa"]
+    assert gap.endswith(" jam") and float(gap.split()[0].replace(",", ".")) < 12
+    assert frame.loc["tribun-kaltim-0", "status"] == "nonaktif"
+    warning = at.warning[0].value
+    assert len(at.warning) == 1 and show.md_escape("kaltim-post") in warning and "jeda biasanya" in warning
+    assert "senyap sejak 3" in warning and "hari" in warning
