@@ -31,6 +31,36 @@ PAGES = [
 ]
 
 
+def signed_in(domains: list[str]) -> bool:
+    """The OIDC gate (``[dashboard] auth = "oidc"``): a login button until the provider says who this is.
+
+    The provider (client id and secret, metadata URL, redirect URI, cookie secret) lives in Streamlit's
+    ``.streamlit/secrets.toml`` under ``[auth]``, never in pantau.toml, so the config can be shared.
+    """
+    try:
+        configured = "auth" in st.secrets
+    except FileNotFoundError:
+        configured = False
+    if not configured:
+        st.error("`[dashboard] auth = \"oidc\"` membutuhkan penyedia login di `.streamlit/secrets.toml` bagian "
+                 "`[auth]` (redirect_uri, cookie_secret, client_id, client_secret, server_metadata_url).")
+        return False
+    if not st.user.get("is_logged_in", False):
+        st.title("Pantau")
+        st.info("Masuk dengan akun kantor untuk membuka dasbor.")
+        st.button("Masuk", on_click=st.login, icon=":material/login:")
+        return False
+    email = str(st.user.get("email") or "")
+    if domains and email.rpartition("@")[2].lower() not in {d.lower() for d in domains}:
+        st.error(f"Akun {show.md_escape(email or 'ini')} tidak termasuk domain yang diizinkan.")
+        st.button("Keluar", on_click=st.logout)
+        return False
+    with st.sidebar:
+        st.caption(show.md_escape(email))
+        st.button("Keluar", on_click=st.logout, icon=":material/logout:")
+    return True
+
+
 def main() -> None:
     st.set_page_config(page_title="Pantau", page_icon=":material/monitoring:", layout="wide")
     show.page_style()
@@ -41,6 +71,8 @@ def main() -> None:
         cfg = data.settings()
     except ConfigError as exc:
         st.error(f"Konfigurasi tidak valid: {exc}")
+        st.stop()
+    if cfg.dashboard.auth == "oidc" and not signed_in(cfg.dashboard.allowed_domains):
         st.stop()
     url = cfg.store.url
     try:

@@ -309,6 +309,12 @@ class SmtpSettings:
 class DashboardSettings:
     base_url: str = setting("http://127.0.0.1:8501", "Public URL of the dashboard, used in email links.",
                             check=_http_url)
+    auth: str = setting("none", "Sign-in: \"oidc\" asks for an OpenID Connect login (Streamlit st.login, provider "
+                        "in .streamlit/secrets.toml [auth]); \"none\" leaves it to the network (keep 127.0.0.1 or "
+                        "put an authenticating reverse proxy in front).", choices=("none", "oidc"))
+    allowed_domains: list[str] = setting([], "With auth = \"oidc\": email domains let in, e.g. "
+                                         "[\"kaltimprov.go.id\"]; empty lets in every account the provider "
+                                         "accepts.")
 
 
 SECTIONS: dict[str, type] = {

@@ -298,3 +298,44 @@ def test_sumber_items_per_day_normal_gap_and_a_silent_source(monkeypatch: pytest
     warning = at.warning[0].value
     assert len(at.warning) == 1 and show.md_escape("kaltim-post") in warning and "jeda biasanya" in warning
     assert "senyap sejak 3" in warning and "hari" in warning
+
+
+AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "rahasia-uji",
+        "client_id": "pantau", "client_secret": "s", "server_metadata_url":
+        "http://127.0.0.1:1/.well-known/openid-configuration"}
+
+
+def _oidc_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str, user: dict[str, object] | None,
+              secrets: bool = True) -> AppTest:
+    config = tmp_path / "oidc.toml"
+    config.write_text(CONFIG.replace("[regions]", '[dashboard]\nauth = "oidc"\nallowed_domains = ["kaltimprov.go.id"]'
+                                     '\n\n[regions]', 1), encoding="utf-8")
+    monkeypatch.setenv("PANTAU_CONFIG", str(config))
+    monkeypatch.setenv("PANTAU_STORE", url)
+    at = AppTest.from_file(APP, default_timeout=30)
+    if secrets:
+        at.secrets["auth"] = AUTH
+    if user is not None:
+        at.user.update(user)
+    at.query_params.update({"from": FROM, "to": TO})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_oidc_asks_for_a_login_and_lets_in_only_allowed_domains(monkeypatch: pytest.MonkeyPatch, world: str,
+                                                                  tmp_path: Path) -> None:
+    anonymous = _oidc_app(monkeypatch, tmp_path, world, None)
+    assert [b.label for b in anonymous.button] == ["Masuk"] and not anonymous.metric
+    assert "Masuk dengan akun kantor" in anonymous.info[0].value
+    outsider = _oidc_app(monkeypatch, tmp_path, world, {"is_logged_in": True, "email": "orang@gmail.com"})
+    assert "tidak termasuk domain yang diizinkan" in outsider.error[0].value and not outsider.metric
+    officer = _oidc_app(monkeypatch, tmp_path, world, {"is_logged_in": True, "email": "humas@kaltimprov.go.id"})
+    assert officer.title[0].value == "Pagi ini" and officer.metric
+    assert any(b.label == "Keluar" for b in officer.sidebar.button)
+
+
+def test_oidc_without_a_provider_says_what_is_missing(monkeypatch: pytest.MonkeyPatch, world: str,
+                                                      tmp_path: Path) -> None:
+    at = _oidc_app(monkeypatch, tmp_path, world, None, secrets=False)
+    assert len(at.error) == 1 and "secrets.toml" in at.error[0].value and not at.metric
