@@ -14,11 +14,15 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
+from index.sqlite import SqliteStore
+from index.store import CrawlRun
+from tests.alerts_world import WITA, coverage
 from tests.browser import ARTIFACTS, Browser, chromium, png_size_and_colours
 from tests.dashboard_world import CONFIG, FROM, HOSTILE_BODY, HOSTILE_TITLE, TO, build
 from tests.test_dashboard_cli import free_port
@@ -45,7 +49,8 @@ PAGES = {
     "cari": ("/cari?q=banjir", ["Cari", "13 artikel", "Unduh CSV"]),
     "peringatan": ("/peringatan", ["Peringatan", "Kota Samarinda", "berita negatif dari"]),
     "artikel": ("/artikel?id=hostile", ["Artikel", HOSTILE_TITLE, HOSTILE_BODY]),
-    "sumber": ("/sumber", ["Sumber", "antara-kaltim", "tribun-kaltim-0"]),
+    "sumber": ("/sumber", ["Sumber", "antara-kaltim", "tribun-kaltim-0", "pupr-samarinda", "baik", "senyap",
+                           "lebih lama dari jeda biasanya"]),
 }
 
 
@@ -82,7 +87,16 @@ def serving(tmp: Path, store_url: str) -> Iterator[str]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     chromium()  # skip (or fail in CI) before building anything when there is no browser
     tmp = tmp_path_factory.mktemp("dash-browser")
-    with serving(tmp, build(tmp / "pantau.db")) as base:
+    url = build(tmp / "pantau.db")
+    now = datetime.now(WITA)  # Sumber judges arrivals against today: one steady source, one gone quiet
+    with SqliteStore(url) as store:
+        store.upsert(coverage("64.02", end=now, per_day=20, source="antara-kaltim")
+                     + coverage("64.72", end=now, per_day=12, source="pupr-samarinda", seed=3,
+                                silent_from=now - timedelta(days=3)))
+        store.record_crawl(CrawlRun(source="antara-kaltim", started_at=now - timedelta(minutes=20),
+                                    finished_at=now - timedelta(minutes=15), fetched=30, new=4,
+                                    errors={"http_404": 1}))
+    with serving(tmp, url) as base:
         yield base
     log = (tmp / "server.log").read_text()
     assert "Traceback" not in log, log[-3000:]

@@ -47,12 +47,12 @@ def render() -> None:
             status = "senyap"
         rows.append({
             "sumber": name,
-            "jenis": show.SOURCE_TYPE_NAMES.get(src.source_type, src.source_type) if src else "-",
             "status": status,
-            "artikel/hari": round(act.mean_per_day, 1),
-            f"per hari ({days} hari)": act.per_day,
-            "jeda biasa": _hours(act.normal_gap_hours),
+            "artikel/hari": fmt.number(act.mean_per_day, 1),
             "senyap sejak": _hours(act.silent_hours),
+            "jeda biasa": _hours(act.normal_gap_hours),
+            f"per hari ({days} hari)": act.per_day,
+            "jenis": show.SOURCE_TYPE_NAMES.get(src.source_type, src.source_type) if src else "-",
             "crawl terakhir": fmt.when(run.finished_at, tz) if run else "-",
             "diambil": run.fetched if run else 0,
             "baru": run.new if run else 0,
@@ -69,9 +69,10 @@ def render() -> None:
     troubled = [str(r["sumber"]) for r in rows if r["status"] == "bermasalah"]
     if troubled:
         st.warning("Diblokir atau banyak galat pada crawl terakhir: " + ", ".join(show.md_escape(t) for t in troubled))
+    # What a phone shows first: the name (pinned), the status and the arrival numbers; crawl details scroll.
     st.dataframe(frame, hide_index=True, column_config={
+        "sumber": st.column_config.TextColumn("sumber", pinned=True),
         f"per hari ({days} hari)": st.column_config.BarChartColumn(f"per hari ({days} hari)", y_min=0),
-        "artikel/hari": st.column_config.NumberColumn("artikel/hari", format="%.1f"),
     })
     st.caption(f"Artikel per hari dan jeda biasa dihitung dari {days} hari terakhir, per jam. Senyap: tidak ada "
                f"artikel lebih lama dari 1,5 × jeda terpanjang biasanya (minimal {cfg.alerts.no_data_min_hours} "
