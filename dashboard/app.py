@@ -40,6 +40,8 @@ def main() -> None:
     except ConfigError as exc:
         st.error(f"Konfigurasi tidak valid: {exc}")
         st.stop()
+    if cfg.dashboard.banner:
+        st.info(cfg.dashboard.banner, icon=":material/info:")
     url = cfg.store.url
     try:
         total = data.article_count(url)

@@ -86,6 +86,11 @@ def parse(raw: Mapping[str, str | Sequence[str]], tz: str) -> View:
                 until=moments["to"], problems=tuple(problems))
 
 
+def now(as_of: str = "") -> datetime:
+    """The dashboard's "now": the clock, or ``[dashboard] as_of`` when a replay (``pantau demo``) sets it."""
+    return datetime.fromisoformat(as_of).astimezone(UTC) if as_of else datetime.now(UTC)
+
+
 def morning_period(now: datetime, tz: str) -> tuple[datetime, datetime]:
     """"Since yesterday 07:00" in the office's timezone, up to now."""
     local = now.astimezone(ZoneInfo(tz))

@@ -21,6 +21,8 @@ from index import Filters, StoreError, open_store
 from nlp import cli as nlp_cli
 from pantau import __version__, regions, settings
 from pantau.app import alerting, job, running
+from pantau.app import demo as demo_cmd
+from pantau.app.dashboard_server import streamlit_command
 from pantau.loader import load_jsonl
 from pantau.settings import ConfigError, Settings
 
@@ -41,6 +43,7 @@ app.add_typer(alerting.app, name="alert")
 app.command("digest")(alerting.digest)
 app.command("run")(running.run)
 app.command("watch")(running.watch)
+app.command("demo")(demo_cmd.demo)
 
 log = logging.getLogger("pantau")
 
@@ -391,16 +394,8 @@ def dashboard(
     """Start the dashboard (Streamlit) on http://HOST:PORT; put it behind a reverse proxy to share it."""
     import os
 
-    import dashboard as dashboard_pkg
-
     cfg = load_settings()  # a bad config stops here with its reason, not inside the browser
-    env = dict(os.environ)
-    if cfg.path != "<defaults>":
-        env["PANTAU_CONFIG"] = str(Path(cfg.path).resolve())
-    app_path = str(Path(dashboard_pkg.__file__).resolve().parent / "app.py")
-    args = [sys.executable, "-m", "streamlit", "run", app_path, "--server.address", host, "--server.port", str(port),
-            "--server.headless", "true", "--client.showErrorDetails", "false", "--client.toolbarMode", "viewer",
-            "--browser.gatherUsageStats", "false"]
+    args, env = streamlit_command(cfg.path, host, port)
     typer.echo(f"Pantau dashboard: http://{host}:{port}/  (store {cfg.store.url})", err=True)
     sys.stdout.flush()
     os.execve(sys.executable, args, env)

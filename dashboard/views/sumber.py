@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
 from alerts import fmt
-from dashboard import data
+from dashboard import data, params
 
 STALE = timedelta(days=1)  # a first slice: a fixed gap; per-source normal gaps come with the alerts' no-data state
 
@@ -24,7 +24,7 @@ def render() -> None:
         st.info("Belum ada sumber. Tambahkan `[[sources]]` di pantau.toml (`pantau init` menulis contoh untuk "
                 "Kaltim), lalu jalankan `pantau crawl`.")
         return
-    now = datetime.now(UTC)
+    now = params.now(cfg.dashboard.as_of)
     rows = []
     for name in names:
         run = runs.get(name)
