@@ -34,6 +34,12 @@ def _articles(store_url: str) -> int:
         return sum(store.status_counts().values())
 
 
+def _short_path(path: Path) -> str:
+    """Relative to the working directory when it is below it, else absolute: what a newcomer can paste."""
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel
+
+
 def _summary(report: job.RunReport, info: dict[str, Any], written: list[Path]) -> list[str]:
     crawl, score = report.stage("crawl").summary, report.stage("score").summary
     alert = report.stage("alert").summary
@@ -123,8 +129,8 @@ def demo(
             "articles": articles, "new_articles": report.stage("crawl").summary.get("new", 0),
             "alerts": report.stage("alert").summary.get("active", 0), "emails": emails,
             "mail_dir": str(mail_dir), "dashboard_url": dashboard_url + "/", "store": store_url,
-            "config": os.path.relpath(config),
-            "pantau": "pantau" if shutil.which("pantau") else os.path.relpath(Path(sys.executable).parent / "pantau")}
+            "config": _short_path(config),
+            "pantau": "pantau" if shutil.which("pantau") else _short_path(Path(sys.executable).parent / "pantau")}
         args, env = streamlit_command(str(config), HOST, port)
         say(f"starting the dashboard on {dashboard_url}/ …")
         with subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as dash:

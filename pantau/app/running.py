@@ -85,12 +85,14 @@ class Lines(job.Progress):
 
 
 def _brief(res: job.StageResult) -> str:
+    """The stage's numbers that matter, in one short line: the first always, the rest when not zero."""
     if res.error:
         return res.error
-    keys = {"crawl": ("fetched", "new", "duplicate", "errors"), "score": ("scored", "pending"),
-            "alert": ("alerting", "new", "escalated", "resolved", "queued", "mail_sent", "mail_deferred"),
-            "digest": ("queued", "mail_sent", "mail_deferred")}.get(res.name, ())
-    shown = [f"{k}={res.summary[k]}" for k in keys if k in res.summary]
+    keys = {"crawl": ("new", "fetched", "duplicate", "errors", "blocked"), "score": ("scored", "pending"),
+            "alert": ("alerting", "new", "escalated", "resolved", "queued", "mail_sent", "mail_deferred",
+                      "mail_failed"),
+            "digest": ("queued", "mail_sent", "mail_deferred", "mail_failed")}.get(res.name, ())
+    shown = [f"{k}={res.summary[k]}" for i, k in enumerate(keys) if k in res.summary and (i == 0 or res.summary[k])]
     return " ".join(shown) or str(res.summary.get("reason", ""))
 
 
