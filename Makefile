@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install tools test lint bench es es-stop clean
+.PHONY: install tools test lint bench demo run es es-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ lint: install
 test: lint tools
 	$(BIN)/pytest
 
+# The whole product offline on the bundled replay corpus: crawl, score, alert (mail into pantau-demo/mail),
+# then the dashboard until Ctrl-C. For a check that exits: make demo DEMO_FLAGS="--no-browser --exit-after 60 --json"
+DEMO_FLAGS ?=
+demo: install
+	$(BIN)/pantau demo $(DEMO_FLAGS)
+
+# One morning job on the live sources of ./pantau.toml (or $$PANTAU_CONFIG).
+run: install
+	$(BIN)/pantau run
+
 bench: install tools
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/crawl.py
@@ -43,4 +53,4 @@ es-stop:
 	scripts/elasticsearch stop
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache pantau-data
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache pantau-data pantau-demo

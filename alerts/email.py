@@ -345,7 +345,8 @@ def build_digest(env: Envelope, digest: Mapping[str, Any], recipient: str, key: 
         change = r["change"]
         change_text = "baru" if change is None else f"{'+' if change >= 0 else ''}{fmt.number(100 * change)}% vs 7 hr"
         share_delta = r["negative_share"] - r["previous_share"]
-        text.append(f"{r['label']}: {fmt.number(r['total'])} berita ({change_text} dibanding rata-rata 7 hari), "
+        vs_week = "" if change is None else " dibanding rata-rata harian 7 hari sebelumnya"
+        text.append(f"{r['label']}: {fmt.number(r['total'])} berita ({change_text.removesuffix(' vs 7 hr')}{vs_week}), "
                     f"negatif {fmt.percent(r['negative_share'])} (7 hari: {fmt.percent(r['previous_share'])})")
         colour = "#c53030" if share_delta > 0.05 else ("#2f855a" if share_delta < -0.05 else INK)
         link = safe_url(dashboard_link(env.dashboard_url, {

@@ -14,11 +14,16 @@ stdout, and each source's final CrawlRun is appended to the result file.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
+import os
 import re
 import shutil
+import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +99,46 @@ def run(job: dict[str, Any]) -> int:
     return 3 if interrupted else 0
 
 
+def _die_with_parent() -> None:
+    """Get SIGTERM when the ``pantau`` process that started this crawl dies, even by SIGKILL, so an
+    orphan never keeps crawling next to its parent's successor (SIGTERM saves the queue and exits)."""
+    parent = int(os.environ.get("PANTAU_PARENT_PID", "0") or 0)
+    if not parent or sys.platform != "linux":
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        sys.exit(3)
+
+
+def _hold_state(state_dir: Path, wait_s: float = 300.0) -> int:
+    """Take the state directory's lock, waiting for an earlier crawl that is still saving its queue.
+
+    A crawl whose parent was killed gets SIGTERM (see ``pantau.crawl``) and needs a moment to
+    write its queue; the next crawl of the same store must not read that queue half-written.
+    The kernel drops the lock when the holder dies, however it dies.
+    """
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state_dir / "crawl.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                print(f"another crawl holds {state_dir / 'crawl.lock'}", file=sys.stderr)
+                sys.exit(4)
+            time.sleep(0.2)
+
+
 def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as fh:
         job = json.load(fh)
+    _die_with_parent()
+    _hold_state(Path(job["state_dir"]))
     sys.exit(run(job))
 
 

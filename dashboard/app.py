@@ -74,6 +74,8 @@ def main() -> None:
         st.stop()
     if cfg.dashboard.auth == "oidc" and not signed_in(cfg.dashboard.allowed_domains):
         st.stop()
+    if cfg.dashboard.banner:
+        st.info(cfg.dashboard.banner, icon=":material/info:")
     url = cfg.store.url
     try:
         total = data.article_count(url)

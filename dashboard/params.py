@@ -110,6 +110,11 @@ def sources_of_types(view: View, configured: Sequence[tuple[str, str]]) -> tuple
     return tuple(dict.fromkeys(names))
 
 
+def now(as_of: str = "") -> datetime:
+    """The dashboard's "now": the clock, or ``[dashboard] as_of`` when a replay (``pantau demo``) sets it."""
+    return datetime.fromisoformat(as_of).astimezone(UTC) if as_of else datetime.now(UTC)
+
+
 def morning_period(now: datetime, tz: str) -> tuple[datetime, datetime]:
     """"Since yesterday 07:00" in the office's timezone, up to now."""
     local = now.astimezone(ZoneInfo(tz))

@@ -20,7 +20,9 @@ import typer
 from index import Filters, StoreError, open_store
 from nlp import cli as nlp_cli
 from pantau import __version__, regions, settings
-from pantau.app import alerting, feedback
+from pantau.app import alerting, feedback, job, running
+from pantau.app import demo as demo_cmd
+from pantau.app.dashboard_server import streamlit_command
 from pantau.loader import load_jsonl
 from pantau.settings import ConfigError, Settings
 
@@ -40,6 +42,9 @@ nlp_cli.app.add_typer(feedback.app, name="feedback")  # nlp/ cannot reach the st
 app.add_typer(nlp_cli.app, name="nlp")
 app.add_typer(alerting.app, name="alert")
 app.command("digest")(alerting.digest)
+app.command("run")(running.run)
+app.command("watch")(running.watch)
+app.command("demo")(demo_cmd.demo)
 
 log = logging.getLogger("pantau")
 
@@ -157,28 +162,6 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
             )
 
 
-def _crawl_summary(runs: dict[str, Any]) -> list[str]:
-    """One screen: a line per source, then the reasons behind drops, errors and blocks."""
-    header = f"{'source':<28}{'fetched':>8}{'new':>6}{'updated':>8}{'dup':>6}{'dropped':>8}{'errors':>7}{'blocked':>8}"
-    lines = [header, "-" * len(header)]
-    reasons: list[str] = []
-    for name, run in runs.items():
-        dropped = {k: v for k, v in run.dropped.items() if not k.startswith("skipped_")}
-        skipped = sum(v for k, v in run.dropped.items() if k.startswith("skipped_"))
-        lines.append(
-            f"{name[:27]:<28}{run.fetched:>8}{run.new:>6}{run.updated:>8}{run.duplicate:>6}"
-            f"{sum(dropped.values()):>8}{sum(run.errors.values()):>7}{run.blocked:>8}"
-        )
-        detail = [f"{k}={v}" for k, v in sorted(dropped.items())] + [
-            f"error:{k}={v}" for k, v in sorted(run.errors.items())
-        ]
-        if skipped:
-            detail.append(f"already stored={skipped}")
-        if detail:
-            reasons.append(f"  {name}: " + ", ".join(detail))
-    return lines + (["", *reasons] if reasons else [])
-
-
 @app.command()
 def crawl(
     source: Annotated[
@@ -216,7 +199,7 @@ def crawl(
     if not runs:
         typer.echo("no sources to crawl (check [[sources]] enabled = true, or --source)")
         return
-    for line in _crawl_summary(runs):
+    for line in job.crawl_table(runs):
         typer.echo(line)
 
 
@@ -412,16 +395,8 @@ def dashboard(
     """Start the dashboard (Streamlit) on http://HOST:PORT; put it behind a reverse proxy to share it."""
     import os
 
-    import dashboard as dashboard_pkg
-
     cfg = load_settings()  # a bad config stops here with its reason, not inside the browser
-    env = dict(os.environ)
-    if cfg.path != "<defaults>":
-        env["PANTAU_CONFIG"] = str(Path(cfg.path).resolve())
-    app_path = str(Path(dashboard_pkg.__file__).resolve().parent / "app.py")
-    args = [sys.executable, "-m", "streamlit", "run", app_path, "--server.address", host, "--server.port", str(port),
-            "--server.headless", "true", "--client.showErrorDetails", "none", "--client.toolbarMode", "viewer",
-            "--browser.gatherUsageStats", "false"]
+    args, env = streamlit_command(cfg.path, host, port)
     typer.echo(f"Pantau dashboard: http://{host}:{port}/  (store {cfg.store.url})", err=True)
     sys.stdout.flush()
     os.execve(sys.executable, args, env)

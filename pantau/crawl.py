@@ -134,7 +134,8 @@ def run_crawl(
                 stderr=log_fh,
                 text=True,
                 cwd=str(Path(__file__).resolve().parents[1]),
-                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+                     "PANTAU_PARENT_PID": str(os.getpid())},
             ) as proc,
         ):
             try:
@@ -149,6 +150,8 @@ def run_crawl(
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(timeout=60)
                 raise
+        if code == 4:
+            raise CrawlError(f"another crawl of this store is still running (lock in {state})")
         if code not in (0, 3):
             tail = log_file.read_text(encoding="utf-8", errors="replace")[-2000:]
             raise CrawlError(f"crawl process exited with code {code}; log {log_file}:\n{tail}")

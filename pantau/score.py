@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,13 @@ def score_articles(articles: list[Article], engine: SentimentEngine, topics: Top
     return updates
 
 
-def score_pending(store: Store, settings: Any, limit: int = 0, *, chunk: int = 256) -> dict[str, int]:
+def score_pending(store: Store, settings: Any, limit: int = 0, *, chunk: int = 256,
+                  should_stop: Callable[[], bool] | None = None,
+                  progress: Callable[[dict[str, int]], None] | None = None) -> dict[str, int]:
     """Score up to ``limit`` pending articles (0 = all); returns counts.
+
+    ``should_stop`` is asked between chunks (each chunk is written before the next is read, so a
+    stop there is a clean checkpoint); ``progress`` gets the counts after every chunk.
 
     Keys: ``seen`` (pending articles read), ``scored``, ``written`` (rows the store updated; fewer
     than ``scored`` only when articles vanished meanwhile), ``chunks`` and ``seconds``.
@@ -79,6 +85,9 @@ def score_pending(store: Store, settings: Any, limit: int = 0, *, chunk: int = 2
     # they are skipped, and only they widen the next query.
     stuck: set[str] = set()
     while not limit or counts["seen"] < limit:
+        if should_stop is not None and should_stop():
+            counts["stopped"] = 1
+            break
         want = chunk if not limit else min(chunk, limit - counts["seen"])
         batch = [a for a in store.pending(limit=want + len(stuck)) if a.id not in stuck][:want]
         if not batch:
@@ -92,6 +101,8 @@ def score_pending(store: Store, settings: Any, limit: int = 0, *, chunk: int = 2
         counts["scored"] += len(updates)
         counts["written"] += written
         counts["chunks"] += 1
+        if progress is not None:
+            progress(dict(counts))
         log.info("scored chunk=%d articles=%d written=%d", counts["chunks"], len(batch), written)
     counts["seconds"] = round(time.perf_counter() - t0)
     log.info("score done seen=%d scored=%d written=%d version=%s", counts["seen"], counts["scored"],

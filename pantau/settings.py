@@ -21,6 +21,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,16 @@ def _store_url(value: str) -> str | None:
 
 def _http_url(value: str) -> str | None:
     return None if re.match(r"^https?://[^\s/]+", value) else "an http(s) URL"
+
+
+def _moment(value: str) -> str | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return "an ISO 8601 time with offset, e.g. 2025-07-04T07:00:00+08:00"
+    return None if moment.tzinfo is not None else "an ISO 8601 time with its UTC offset"
 
 
 def _region_codes(value: list[str]) -> str | None:
@@ -309,6 +320,9 @@ class SmtpSettings:
 class DashboardSettings:
     base_url: str = setting("http://127.0.0.1:8501", "Public URL of the dashboard, used in email links.",
                             check=_http_url)
+    as_of: str = setting("", "Draw the dashboard as of this moment (ISO 8601 with offset) instead of the clock; "
+                         "for replays such as `pantau demo`. Empty means now.", check=_moment)
+    banner: str = setting("", "A notice shown above every page, e.g. that the data is a demo replay.")
     auth: str = setting("none", "Sign-in: \"oidc\" asks for an OpenID Connect login (Streamlit st.login, provider "
                         "in .streamlit/secrets.toml [auth]); \"none\" leaves it to the network (keep 127.0.0.1 or "
                         "put an authenticating reverse proxy in front).", choices=("none", "oidc"))

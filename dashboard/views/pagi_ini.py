@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import altair as alt
@@ -90,7 +90,7 @@ def render() -> None:
     cfg = data.settings()
     url, tz = cfg.store.url, cfg.regions.timezone
     view = show.url_view(tz)
-    default_since, default_until = params.morning_period(datetime.now(UTC), tz)
+    default_since, default_until = params.morning_period(params.now(cfg.dashboard.as_of), tz)
     since, until = view.since or default_since, view.until or default_until
     st.title("Pagi ini")
     st.caption(f"{fmt.span(since, until, tz)} · dibandingkan dengan 7 hari sebelumnya")

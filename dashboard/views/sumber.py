@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pandas as pd
 import streamlit as st
 
 from alerts import fmt
-from dashboard import data, show
+from dashboard import data, params, show
 
 
 def _hours(value: float | None) -> str:
@@ -30,7 +28,7 @@ def render() -> None:
         st.info("Belum ada sumber. Tambahkan `[[sources]]` di pantau.toml (`pantau init` menulis contoh untuk "
                 "Kaltim), lalu jalankan `pantau crawl`.")
         return
-    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    now = params.now(cfg.dashboard.as_of).replace(minute=0, second=0, microsecond=0)
     days = cfg.alerts.baseline_days
     activity = data.source_activity(url, tuple(names), now, tz, days, cfg.alerts.no_data_min_hours)
     rows = []

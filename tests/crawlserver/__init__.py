@@ -1,4 +1,4 @@
-"""Local HTTP server that replays an Indonesian news web for Pantau's crawl tests and ``make demo``."""
+"""Local HTTP server that replays an Indonesian news web for Pantau's crawl tests."""
 
 from .server import FAULTS, CrawlServer, running
 

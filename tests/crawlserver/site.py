@@ -12,11 +12,16 @@ import csv
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from html import escape
 from pathlib import Path
 
-from .layouts import KOMPAS_DATELINE, Story, render
+from demo.feeds import atom as _atom
+from demo.feeds import listing as _listing
+from demo.feeds import news_sitemap as _news_sitemap
+from demo.feeds import rdf as _rdf
+from demo.feeds import rss as _rss
+from demo.feeds import rss_item as _rss_item
+from demo.layouts import KOMPAS_DATELINE, Story, render
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "crawl"
 
@@ -48,97 +53,6 @@ class Site:
 def _load_corpus() -> list[dict[str, object]]:
     with (DATA / "corpus.jsonl").open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
-
-
-def _rss(title: str, link: str, items: list[str]) -> str:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
-        f"<channel><title>{escape(title)}</title><link>{escape(link)}</link>"
-        "<description>Berita terkini</description><language>id</language>" + "".join(items) + "</channel></rss>"
-    )
-
-
-def _rss_item(story: Story, link: str, *, with_date: bool = True) -> str:
-    date = f"<pubDate>{format_datetime(story.published)}</pubDate>" if with_date else ""
-    return (
-        f"<item><title>{escape(story.title)}</title><link>{escape(link)}</link>"
-        f'<guid isPermaLink="false">{escape(story.slug)}</guid>{date}'
-        f"<description><![CDATA[<p>{escape(story.paragraphs[0][:200])}</p>]]></description>"
-        + (f"<dc:creator>{escape(story.author)}</dc:creator>" if story.author else "")
-        + "</item>"
-    )
-
-
-def _atom(title: str, base: str, stories: list[Story], updated: dict[str, datetime] | None = None) -> str:
-    updated = updated or {}
-    entries = "".join(
-        f"<entry><title>{escape(s.title)}</title>"
-        f'<link rel="alternate" type="text/html" href="{escape(base + s.path)}"/>'
-        f"<id>tag:detik,2025:{escape(s.slug)}</id>"
-        f"<published>{s.published.isoformat()}</published>"
-        f"<updated>{updated.get(s.path, s.published).isoformat()}</updated>"
-        f"<author><name>{escape(s.author or 'detikcom')}</name></author>"
-        f"<summary>{escape(s.paragraphs[0][:200])}</summary></entry>"
-        for s in stories
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-        f"<title>{escape(title)}</title><id>{escape(base)}/detik/</id>"
-        f'<link rel="self" href="{escape(base)}/detik/atom.xml"/><updated>2025-07-03T20:00:00+07:00</updated>'
-        + entries
-        + "</feed>"
-    )
-
-
-def _rdf(base: str, stories: list[Story]) -> str:
-    seq = "".join(f'<rdf:li rdf:resource="{escape(base + s.path)}"/>' for s in stories)
-    items = "".join(
-        f'<item rdf:about="{escape(base + s.path)}"><title>{escape(s.title)}</title>'
-        f"<link>{escape(base + s.path)}</link><dc:date>{s.published.isoformat()}</dc:date>"
-        f"<description>{escape(s.paragraphs[0][:200])}</description></item>"
-        for s in stories
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-        'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
-        f'<channel rdf:about="{escape(base)}/tribunkaltim/rdf.xml"><title>Tribunkaltim.co</title>'
-        f"<link>{escape(base)}/tribunkaltim/</link><description>Berita Kaltim</description>"
-        f"<items><rdf:Seq>{seq}</rdf:Seq></items></channel>{items}</rdf:RDF>"
-    )
-
-
-def _listing(site: str, stories: list[Story], page: int, per_page: int, section: str) -> tuple[str, int]:
-    pages = max(1, -(-len(stories) // per_page))
-    chunk = stories[(page - 1) * per_page : page * per_page]
-    items = "".join(
-        f'<li class="article__list"><h3><a class="article__link" href="{escape(s.path)}">{escape(s.title)}</a></h3>'
-        f'<div class="article__date">{s.published.astimezone(UTC):%d/%m/%Y}</div></li>'
-        for s in chunk
-    )
-    nav = f'<a class="paging__link" href="/{site}/{section}?page={page + 1}">Selanjutnya</a>' if page < pages else ""
-    html = (
-        f'<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>Indeks {escape(site)}</title></head>'
-        f'<body><nav><a href="/{site}/">Beranda</a> <a href="/{site}/kanal/nasional">Nasional</a> '
-        '<a href="/private/admin">Admin</a></nav>'
-        f"<ul>{items}</ul><div class='paging'>{nav}</div></body></html>"
-    )
-    return html, pages
-
-
-def _news_sitemap(base: str, stories: list[Story], lastmod: datetime | None = None) -> str:
-    urls = "".join(
-        f"<url><loc>{escape(base + s.path)}</loc>"
-        f"<lastmod>{(lastmod or s.published).isoformat()}</lastmod>"
-        "<news:news><news:publication><news:name>Pantau Test</news:name><news:language>id</news:language>"
-        f"</news:publication><news:publication_date>{s.published.isoformat()}</news:publication_date>"
-        f"<news:title>{escape(s.title)}</news:title></news:news></url>"
-        for s in stories
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">' + urls + "</urlset>"
-    )
 
 
 def _mirror_copy(story: Story, n: int) -> Story:

@@ -1,11 +1,11 @@
 """Page layouts that imitate how real Indonesian outlets mark up an article.
 
-Each layout puts the same real article text (from ``corpus.jsonl``) into the markup habits of one
-kind of outlet: national portals with "Baca juga" link boxes and ad slots between paragraphs, a Kaltim
-regional portal that dates in WITA, a government office portal with a date-only line, and an ANTARA
-regional page. Around the article sit the things an extractor must leave out: navigation, "Terpopuler"
-sidebars, share bars, comment prompts, newsletter boxes and footers. The markup is written for Pantau's
-tests; no outlet's HTML was copied.
+Each layout puts a real article text (from the crawl tests' ``corpus.jsonl`` or the demo's replay
+corpus) into the markup habits of one kind of outlet: national portals with "Baca juga" link boxes and
+ad slots between paragraphs, Kaltim regional portals that date in WITA, a government office portal with
+a date-only line, and an ANTARA regional page. Around the article sit the things an extractor must
+leave out: navigation, "Terpopuler" sidebars, share bars, comment prompts, newsletter boxes and
+footers. The markup is written for Pantau; no outlet's HTML was copied.
 """
 
 from __future__ import annotations
@@ -253,12 +253,23 @@ def tribunkaltim(story: Story) -> str:
 
 
 def gov(story: Story) -> str:
+    """A government office portal; half its pages print only the day they were posted."""
     local = story.published.astimezone(ZONES["WITA"])
     n = int(story.slug.rsplit("-", 1)[1])
     if n % 2 == 0:
         posted = f"Diposting pada {local.day} {MONTHS[local.month - 1]} {local.year}"
     else:
         posted = f"{local:%d/%m/%Y}, {local:%H.%M} WITA"
+    return _gov(story, posted)
+
+
+def gov_timed(story: Story) -> str:
+    """The same portal where every page prints the time it was posted (the demo's replay uses it)."""
+    local = story.published.astimezone(ZONES["WITA"])
+    return _gov(story, f"{local:%d/%m/%Y}, {local:%H.%M} WITA")
+
+
+def _gov(story: Story, posted: str) -> str:
     body = "".join(f"<p>{escape(p)}</p>" for p in story.paragraphs)
     return (
         _head(story, "Dinas PUPR Kota Samarinda", "", " | Dinas PUPR Kota Samarinda")
@@ -301,6 +312,54 @@ def antara(story: Story) -> str:
     )
 
 
+def tempo(story: Story) -> str:
+    local = story.published.astimezone(ZONES["WIB"])
+    meta = f'<meta property="article:published_time" content="{story.published.isoformat()}">'
+    body: list[str] = []
+    for i, p in enumerate(story.paragraphs):
+        body.append(f"<p>{escape(p)}</p>")
+        if i == 1 and story.related:
+            title, path = story.related[0]
+            body.append(f'<p class="bacajuga"><strong>Pilihan Editor: <a href="{escape(path)}">{escape(title)}</a>'
+                        "</strong></p>")
+    return (
+        _head(story, "Tempo.co", meta, " | tempo.co")
+        + "<body>"
+        + _nav("tempo", ["Politik", "Hukum", "Ekonomi", "Internasional", "Sains", "Cek Fakta"])
+        + '<main class="detail-artikel"><h1 class="title-artikel">'
+        + escape(story.title)
+        + "</h1>"
+        + f'<div class="byline"><span class="author">{escape(story.author or "Tempo")}</span>'
+        + f'<time>{DAYS[local.weekday()]}, {local:%d} {MONTHS[local.month - 1]} {local.year} | {local:%H.%M} WIB'
+        + "</time></div>"
+        + f'<div class="detail-konten">{"".join(body)}</div>'
+        + '<div class="langganan">Berlangganan Tempo Digital untuk membaca liputan mendalam.</div>'
+        + "</main>"
+        + _sidebar(story, "Terpopuler")
+        + _footer("Tempo.co")
+        + "</body></html>"
+    )
+
+
+def kaltimpost(story: Story) -> str:
+    shown = _long_date(story.published, "WITA")
+    body = "".join(f"<p>{escape(p)}</p>" for p in story.paragraphs)
+    return (
+        _head(story, "Kaltim Post", "", " - Kaltim Post")
+        + "<body>"
+        + _nav("kaltimpost", ["Samarinda", "Balikpapan", "Bontang", "Ekonomi", "Nasional", "Sport"])
+        + '<article class="post">'
+        + f'<h1 class="post-title">{escape(story.title)}</h1>'
+        + f'<div class="post-meta"><span class="date">{shown}</span> <span>Redaksi Kaltim Post</span></div>'
+        + f'<div class="post-content">{body}</div>'
+        + _share()
+        + "</article>"
+        + _sidebar(story, "Berita Terkini")
+        + _footer("Kaltim Post")
+        + "</body></html>"
+    )
+
+
 def amp(story: Story) -> str:
     """The AMP copy some feeds link to: minimal markup whose rel=canonical names the real page."""
     body = "".join(f"<p>{escape(p)}</p>" for p in story.paragraphs)
@@ -319,7 +378,10 @@ LAYOUTS = {
     "kompas": kompas,
     "tribunkaltim": tribunkaltim,
     "gov": gov,
+    "gov_timed": gov_timed,
     "antara": antara,
+    "tempo": tempo,
+    "kaltimpost": kaltimpost,
 }
 
 
