@@ -46,11 +46,10 @@ def _card(code: str, now: dict[str, int], base: dict[str, int], scale: float, al
         left, right = st.columns(2)
         change = f"{fmt.number(100 * (total - expected) / expected)}%" if expected >= 1 else None
         # More coverage is neither good nor bad; a rising negative share is bad (inverse: red when it goes up).
-        left.metric("Volume", fmt.number(total), delta=change, delta_color="off",
-                    delta_description="vs 7 hari" if change else None)
+        # The page caption says what the change is against; a per-card note is cut off in a narrow card.
+        left.metric("Volume", fmt.number(total), delta=change, delta_color="off")
         share_change = f"{fmt.number(100 * (share - base_share), 1)} poin" if scored and base_scored else None
-        right.metric("Negatif", fmt.percent(share) if scored else "–", delta=share_change, delta_color="inverse",
-                     delta_description="vs 7 hari" if share_change else None)
+        right.metric("Negatif", fmt.percent(share) if scored else "–", delta=share_change, delta_color="inverse")
 
 
 def _area_rows(province: str, counts: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
@@ -143,7 +142,8 @@ def render() -> None:
         else:
             frame = pd.DataFrame([{"topik": show.topic_name(t), "artikel": n} for t, n in topics.items()])
             chart = alt.Chart(frame).mark_bar(color="#546e7a").encode(
-                x=alt.X("artikel:Q", title="Artikel"), y=alt.Y("topik:N", sort="-x", title=None),
+                x=alt.X("artikel:Q", title="Artikel"),
+                y=alt.Y("topik:N", sort="-x", title=None, axis=alt.Axis(labelLimit=150)),
                 tooltip=["topik:N", "artikel:Q"])
             st.altair_chart(chart, width="stretch")
 
