@@ -17,8 +17,11 @@ The model, and what it assumes:
   capped before the level is re-estimated, so last week's flood does not hide this week's.
 * **Counts are overdispersed.** Stories arrive in bursts, so a plain Poisson test would
   alert on ordinary busy days. The variance-to-mean ratio is measured on the baseline
-  (in blocks as long as the window) and the tests use a negative binomial (volume) and a
-  beta-binomial (share) with that dispersion.
+  (in blocks as long as the window, from differences of neighbouring blocks so a slow
+  swing is not mistaken for noise) and the tests use a negative binomial (volume) and a
+  beta-binomial (share) with that dispersion. A busy day is busy for every desk, so the
+  dispersion of all coverage is a floor under that of the negatives, and the volume test
+  reads the window's other articles first: when they are many, more negatives are expected.
 * **The sentiment model makes mistakes, at a stable rate.** A fixed share of
   mislabelled articles is part of the baseline share and cancels out. What the detector
   cannot absorb is a change in the error rate, e.g. a flood of one kind of text the
@@ -28,14 +31,17 @@ A window alerts when, with at least ``min_count`` negative articles and at least
 ``min_increase`` more than expected, either
 
 * negative **volume** is at least ``min_ratio`` times the time-adjusted expectation with
-  a one-sided p-value below ``alpha``, and the negative share did not fall (a burst of
+  a significant one-sided p-value, and the negative share did not fall (a burst of
   positive coverage lifts all volumes, mislabelled negatives included, and must not
   alert), or
-* negative **share** is at least ``min_ratio`` times the baseline share with a one-sided
-  p-value below ``alpha``.
+* negative **share** is at least ``min_share_ratio`` times the baseline share with a
+  significant one-sided p-value.
 
 ``alpha`` is a false-alarm rate per watch per day; a window's test uses alpha x its length
 / 24 h, so hourly windows, judged 24 times a day, alert on noise as rarely as daily ones.
+``waspada`` (the watch level) may rest on a p-value up to ``waspada_factor`` x that, so a
+doubling on a thin count is reported early; ``siaga`` and ``awas`` need p <= alpha / 100
+and alpha / 1000 (see :func:`grade`).
 The effect-size floor is what keeps a slow drift of a few points from alerting: with
 enough volume any difference is "significant", but only a large one is news.
 """
@@ -68,6 +74,9 @@ class DetectorConfig:
     min_ratio: float = 1.5
     min_share_ratio: float = 1.25  # doubling the negatives of a 20 %-negative region lifts its share 1.67x
     alpha: float = 1e-3
+    # ``waspada`` is the watch level: it may rest on evidence this many times weaker than alpha,
+    # so a doubling on a thin count is reported early; ``siaga`` and ``awas`` still need far less.
+    waspada_factor: float = 3.0
     max_overdispersion: float = 1.0  # theta cap: a CV of 100 % on busy days
     profile_pseudo: float = 20.0  # articles of evidence before a time-of-day factor moves away from flat
     half_life_days: float = 7.0  # recent days weigh more in the level, so slow seasons are followed
@@ -215,6 +224,23 @@ def _volume_p(observed: int, mean: float, theta: float) -> float:
     return float(stats.nbinom.sf(observed - 1, n, n / (n + mean)))
 
 
+def _given_rest(observed: int, expected: float, rest: int, rest_expected: float, theta: float,
+                theta_common: float) -> tuple[int, float, float]:
+    """The negatives' expectation and dispersion once the window's other coverage is known.
+
+    A busy window (variance ``theta_common`` x mean² shared by all coverage) shows in the
+    window's non-negative articles too. With a gamma-distributed busy-ness common to both,
+    the other articles give its posterior, and the negatives' predictive is a negative
+    binomial around ``expected`` x that posterior mean: on a quiet series (theta_common 0)
+    it is the plain volume test, on a bursty one it leans towards the share test.
+    """
+    if theta_common <= 1e-9 or rest_expected <= 0:
+        return observed, expected, theta
+    shape = 1.0 / theta_common + rest
+    busy = shape / (1.0 / theta_common + rest_expected)
+    return observed, expected * busy, 1.0 / shape + max(theta - theta_common, 0.0)
+
+
 def _share_p(observed: int, total: int, share: float, rho: float) -> float:
     """P(X >= observed) negatives out of ``total`` at the baseline share, with intra-window correlation rho."""
     if observed <= 0 or total <= 0:
@@ -251,16 +277,23 @@ def _recency(n: int, step: timedelta, half_life: timedelta) -> np.ndarray:
 
 
 def _robust_share(negs: np.ndarray, totals: np.ndarray) -> float:
-    """The usual negative share, with buckets far above it capped (past spikes)."""
+    """The usual negative share: buckets far above it capped (past spikes), far below it left out.
+
+    A bucket far below the share is a burst of other coverage (a festival, a sports final):
+    it carries many articles and says nothing about how negative the usual news is, so
+    counting it would lower the baseline share for two weeks and make ordinary days alert.
+    """
     share = (negs.sum() + 0.5) / (totals.sum() + 1.0)
     rounds = 3
     if np.median(negs) >= 5:
         share = float(np.median(negs / np.maximum(totals, 1.0)))
-        rounds = 1
+        rounds = 2
     for _ in range(rounds):
         expected = share * totals
-        capped = np.minimum(negs, expected + 3.0 * np.sqrt(expected * (1 - share)) + 2.0)
-        share = (capped.sum() + 0.5) / (totals.sum() - negs.sum() + capped.sum() + 1.0)
+        band = 3.0 * np.sqrt(expected * (1 - share)) + 2.0
+        usual = negs >= expected - band
+        capped = np.minimum(negs, expected + band)[usual]
+        share = (capped.sum() + 0.5) / (totals[usual].sum() - negs[usual].sum() + capped.sum() + 1.0)
     return float(share)
 
 
@@ -275,18 +308,25 @@ def _overdispersion(observed: np.ndarray, expected: np.ndarray, base_var: np.nda
     """The theta in variance = base_var + theta x extra_var that makes the baseline's residuals unit-scale.
 
     Busy news days are busy for every desk, so the noise grows faster than the mean (a
-    negative-binomial shape, not a scaled Poisson). The scale of the residuals is read
-    from their median absolute deviation, so a spike or a burst inside the baseline does
-    not make the next spike look ordinary.
+    negative-binomial shape, not a scaled Poisson). Two things would read as noise and are
+    not, and each would make the next spike look ordinary:
+
+    * a slow swing of the level or share across the baseline (the expectation is one level
+      for all of it): the scale is read from the *differences* of neighbouring blocks'
+      standardised residuals, in which a slow swing cancels;
+    * earlier spikes and bursts inside the baseline: the scale is their median absolute
+      deviation, which a few such blocks cannot move.
     """
     keep = base_var > 0.25
-    if keep.sum() < 5:
+    pairs = keep[1:] & keep[:-1]
+    if pairs.sum() < 4:
         return 0.0
-    o, e, b, x = observed[keep], expected[keep], base_var[keep], extra_var[keep]
+    o, e, b, x = observed, expected, np.maximum(base_var, 1e-9), extra_var
 
     def scale(theta: float) -> float:
         z = (o - e) / np.sqrt(b + theta * x)
-        return 1.4826 * float(np.median(np.abs(z - np.median(z))))
+        u = (z[1:] - z[:-1])[pairs] / math.sqrt(2.0)
+        return 1.4826 * float(np.median(np.abs(u - np.median(u))))
 
     if scale(0.0) <= 1.0:
         return 0.0
@@ -340,9 +380,16 @@ def evaluate(
     share = _robust_share(b_neg, b_tot)
     o, e, t = _blocks(b_neg, window), _blocks(level * b_w, window), _blocks(b_tot, window)
     theta = _overdispersion(o, e, e, e * e, cfg.max_overdispersion)
+    # A busy day is busy for every desk: the overdispersion of all coverage, read on counts
+    # several times larger than the negatives alone, is a floor under that of the negatives.
+    all_level = _robust_level(b_tot, b_w, _recency(len(b_tot), step, timedelta(days=cfg.half_life_days)))
+    e_all = _blocks(all_level * b_w, window)
+    theta_all = _overdispersion(t, e_all, e_all, e_all * e_all, cfg.max_overdispersion)
+    theta = max(theta, theta_all)
     pq = share * (1 - share)
     rho = _overdispersion(o, share * t, pq * t, pq * t * np.maximum(t - 1, 0), 0.5)
-    p_vol = _volume_p(observed, expected, theta)
+    rest_expected = max(all_level * window_weight - expected, 0.0)
+    p_vol = _volume_p(*_given_rest(observed, expected, total - observed, rest_expected, theta, theta_all))
     p_share = _share_p(observed, total, share, rho)
 
     def verdict(reason: str, severity: str = "") -> Verdict:
@@ -360,17 +407,18 @@ def evaluate(
     # day, so each of its verdicts gets a 24th of it, and every window length alerts about as
     # rarely on noise.
     alpha = cfg.alpha * min(1.0, step * window / timedelta(days=1))
+    watch = alpha * cfg.waspada_factor  # the weakest evidence that still raises a (waspada) alert
     expected_at_share = share * total
     volume = (
         observed - expected >= cfg.min_increase
         and observed >= cfg.min_ratio * expected
-        and p_vol <= alpha
+        and p_vol <= watch
         and observed >= expected_at_share  # the share did not fall: not a burst of other coverage
     )
     by_share = (
         observed - expected_at_share >= cfg.min_increase
         and observed >= cfg.min_share_ratio * expected_at_share
-        and p_share <= alpha
+        and p_share <= watch
     )
     if not (volume or by_share):
         return verdict("")

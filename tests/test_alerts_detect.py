@@ -112,3 +112,38 @@ def test_the_same_count_is_a_spike_at_night_and_ordinary_in_the_morning(quiet_ho
     total[-1] = max(total[-1], 30)
     severity, _ = judge(starts, total, negative, window=1)
     assert bool(severity) == (quiet_hour == 2)
+
+
+def test_a_festival_in_the_baseline_does_not_lower_the_usual_share() -> None:
+    """A day of positive coverage four times the usual volume lowers that day's share, not the usual one.
+
+    (Hours with enough articles to tell; on a handful an hour the festival hours look ordinary.)
+    """
+    starts, total, negative = hourly(16, 2400, 0.2, seed=8)
+    festival = slice(len(starts) - 5 * 24, len(starts) - 4 * 24)  # five days ago
+    total[festival] += 3 * total[festival]
+    cfg = DetectorConfig()
+    profile = fit_profile(starts[:-6], total[:-6], HOUR)
+    v = judge_series(series(starts, total, negative), HOUR, 6, cfg, profile)
+    assert abs(v.baseline_share - 0.2) < 0.02, v.baseline_share
+    assert not v.alerting, v
+
+
+def test_waspada_rests_on_weaker_evidence_than_siaga_and_only_within_its_factor() -> None:
+    """A 1.8x day on a quiet regency: a waspada exactly when its p-value is within waspada_factor x alpha."""
+    starts, total, negative = hourly(16, 60, 0.2, seed=21)
+    extra = np.round(negative[-24:] * 0.8 + 0.3)
+    negative[-24:] += extra
+    total[-24:] += extra
+    profile = fit_profile(starts[:-24], total[:-24], HOUR)
+
+    def verdict(factor: float) -> tuple[str, float]:
+        v = judge_series(series(starts, total, negative), HOUR, 24, DetectorConfig(waspada_factor=factor), profile)
+        p = min(v.p_volume if "volume" in v.reason else 1.0, v.p_share if "share" in v.reason else 1.0)
+        return v.severity, p if v.alerting else min(v.p_volume, v.p_share)
+
+    loose, p = verdict(1e6)
+    assert loose == "waspada", loose
+    assert DetectorConfig().alpha < p < 1.0, p  # weaker than alpha: only the watch level can carry it
+    assert verdict(0.5 * p / DetectorConfig().alpha)[0] == ""
+    assert verdict(2.0 * p / DetectorConfig().alpha)[0] == "waspada"
