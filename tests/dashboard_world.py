@@ -9,6 +9,7 @@ from pathlib import Path
 
 from alerts.run import run_alerts
 from index.sqlite import SqliteStore
+from index.store import Store
 from pantau.article import Article, Sentiment
 from tests.alerts_world import NOW, coverage, settings, spike
 
@@ -43,6 +44,13 @@ def build(path: Path) -> str:
     """Write the store at ``path`` and return its URL."""
     url = f"sqlite:///{path}"
     store = SqliteStore(url)
+    populate(store, url)
+    store.close()
+    return url
+
+
+def populate(store: Store, url: str) -> None:
+    """Fill an empty store (either backend) with the dashboard's world; ``url`` is how the pages open it."""
     store.upsert(coverage("64.72") + coverage("64.71", seed=2, per_day=12)
                  + spike("64.72", 12, NOW.replace(minute=0) - timedelta(hours=6), 6))
     store.upsert([Article.create(url="https://evil.example.id/berita/1", title=HOSTILE_TITLE, body=HOSTILE_BODY,
@@ -56,5 +64,4 @@ def build(path: Path) -> str:
                   for i, title in enumerate(GOVERNMENT)])
     report = run_alerts(store, settings(url, 1, recipients={}), NOW.astimezone(NOW.tzinfo))
     assert report.transition.opened, "the spike must open an alert episode"
-    store.close()
-    return url
+    store.refresh()
