@@ -444,10 +444,18 @@ class SqliteStore(Store):
         )
         return [self._article(doc) for (doc,) in rows]
 
-    def _where(self, filters: Filters | None, *, correlated: bool = False) -> tuple[str, list[Any]]:
-        """WHERE clause over ``articles a``; ``correlated`` tests regions and topics per row
-        (cheap when a date range leaves few rows) instead of building the whole region's set."""
+    def _where(self, filters: Filters | None, *, correlated: bool | None = None) -> tuple[str, list[Any]]:
+        """WHERE clause over ``articles a``.
+
+        ``correlated`` tests regions and topics row by row instead of building the whole
+        region's set of rowids first. That is what a date window or an ordered page wants
+        (the published_at index drives and stops early); without either, SQLite would walk a
+        province's set and read each wide row by rowid, several times slower. By default it
+        is on for a window in the optimised path, and off in the plain one.
+        """
         f = filters or Filters()
+        if correlated is None:
+            correlated = self.optimised and (f.since is not None or f.until is not None)
         clauses: list[str] = []
         params: list[Any] = []
         member = ("EXISTS (SELECT 1 FROM {table} WHERE {key} IN ({marks}) AND article = a.rowid)" if correlated
@@ -485,6 +493,22 @@ class SqliteStore(Store):
         return "articles a", where, params, ""
 
     def count(self, filters: Filters | None = None) -> int:
+        """Summed from the count tables where they answer exactly (as ``timeseries``), else counted."""
+        f = filters or Filters()
+        lo, hi = self._rollup_span(f)
+        if self.optimised and f.regions and len(f.regions) == 1 and not (f.topics or f.sources) and hi > lo:
+            clauses = ["region = ?", "hour >= ?", "hour < ?"]
+            params: list[Any] = [f.regions[0], lo, hi]
+            if f.sentiment:
+                clauses.append(f"sentiment IN ({','.join('?' * len(f.sentiment))})")
+                params += list(f.sentiment)
+            con = self._con()
+            n = con.execute(f"SELECT TOTAL(n) FROM region_hour_counts WHERE {' AND '.join(clauses)}",
+                            params).fetchone()[0]
+            where, params = self._where(filters, correlated=True)
+            n += con.execute(f"SELECT COUNT(*) FROM articles a WHERE {where} AND (a.published_at < ? "
+                             "OR a.published_at >= ?)", [*params, lo, hi]).fetchone()[0]
+            return int(n)
         where, params = self._where(filters)
         row = self._con().execute(f"SELECT COUNT(*) FROM articles a WHERE {where}", params).fetchone()
         return int(row[0])
@@ -556,7 +580,7 @@ class SqliteStore(Store):
             return self._plain_search(query, filters, sort, page, size)
         parsed = fts_query.parse(query)
         if not parsed.positive:
-            return self._plain_search(query, filters, sort, page, size)
+            return self._browse(parsed.negative, filters, sort, page, size)
         con = self._con()
         # Unary +: FTS5 would otherwise take a rowid set as a list of lookups and rerun the query per rowid.
         clauses, params = self._rowid_sets(filters, "+articles_fts.rowid")
@@ -609,6 +633,34 @@ class SqliteStore(Store):
             [parsed.positive, *shown])}
         hits = [self._hit(loaded[r][0], scores[r], loaded[r][1], loaded[r][2]) for r in shown]
         return SearchResult(total=total, hits=hits, page=page, size=size)
+
+    def _browse(self, negative: str, filters: Filters | None, sort: str, page: int, size: int) -> SearchResult:
+        """Search without words to match: newest (or oldest) first, walking the published_at index."""
+        con = self._con()
+        if negative:
+            where, params = self._where(filters)
+            where += " AND a.rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+            params.append(negative)
+            total = int(con.execute(f"SELECT COUNT(*) FROM articles a WHERE {where}", params).fetchone()[0])
+        else:
+            total = self.count(filters)
+        if (page - 1) * size >= total:
+            return SearchResult(total=total, hits=[], page=page, size=size)
+        where, params = self._where(filters, correlated=True)
+        if negative:
+            where += " AND a.rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+            params.append(negative)
+        direction = "ASC" if sort == "oldest" else "DESC"
+        shown = [r for (r,) in con.execute(
+            f"SELECT a.rowid FROM articles a WHERE {where} ORDER BY a.published_at {direction}, a.id LIMIT ? OFFSET ?",
+            [*params, size, (page - 1) * size])]
+        docs: dict[int, str] = {}
+        for i in range(0, len(shown), BATCH):
+            chunk = shown[i : i + BATCH]
+            marks = ",".join("?" * len(chunk))
+            docs.update(con.execute(f"SELECT rowid, doc FROM articles WHERE rowid IN ({marks})", chunk).fetchall())
+        return SearchResult(total=total, hits=[self._hit(docs[r], 0.0, None, None) for r in shown],
+                            page=page, size=size)
 
     @staticmethod
     def _tie_order(con: sqlite3.Connection, rowids: list[int], scores: dict[int, float]) -> list[int]:

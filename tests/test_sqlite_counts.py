@@ -72,6 +72,7 @@ def same_answers(store: SqliteStore) -> None:
                 for interval in ("hour", "day", "week", "month"):
                     out.append(store.timeseries(f, interval=interval, tz=tz))
             out.append(store.region_counts(f))
+            out.append(store.count(f))
             for q in queries:
                 for sort in ("relevance", "newest", "oldest"):
                     for page, size in ((1, 20), (1, 2), (2, 2), (3, 3), (9, 5)):
