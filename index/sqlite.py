@@ -4,7 +4,9 @@ A regency PR office runs Pantau on one machine; this backend needs no server. It
 the whole Article as JSON plus the columns that filters and aggregations use, an FTS5
 index (bm25, title weighted over body) kept in sync by triggers, and side tables for
 region codes (expanded to their ancestors so a province filter covers its regencies)
-and topics. WAL mode lets the dashboard read while the crawler writes; every write
+and topics, and article counts by hour x sentiment (overall and per region code) that
+triggers keep current, so the dashboard's trends and region cards do not re-read every
+article. WAL mode lets the dashboard read while the crawler writes; every write
 takes the lock up front with ``BEGIN IMMEDIATE`` and waits on a busy timeout instead
 of failing with "database is locked".
 """
@@ -53,6 +55,7 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
 BATCH = 500
+TIE_SLACK = 200  # rows ranked past a search page, to order bm25 ties across its end in one pass
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 
 SCHEMA = """
@@ -596,17 +599,24 @@ class SqliteStore(Store):
         rank = "bm25(articles_fts, 3.0, 1.0)"
         scores: dict[int, float] = {}
         if sort == "relevance":
-            # bm25 alone orders the index; the rows past the page only matter when they tie with its last row.
+            # bm25 alone orders the index. Equal scores are common (a word in most articles scores
+            # next to nothing), and the plain query orders them newest first: fetch TIE_SLACK rows
+            # past the page, so that a tie across the page's end is usually read in the same pass.
+            need = offset + size
             top = con.execute(f"SELECT rowid, {rank} FROM articles_fts WHERE {where} ORDER BY 2 LIMIT ?",
-                              [*params, offset + size + 1]).fetchall()
-            if len(top) > offset + size and top[-1][1] == top[-2][1]:
-                top = con.execute(
-                    f"""SELECT articles_fts.rowid, {rank} FROM articles_fts JOIN articles a
-                        ON a.rowid = articles_fts.rowid WHERE {where}
-                        ORDER BY 2, a.published_at DESC, a.id LIMIT ?""",
-                    [*params, offset + size]).fetchall()
-            scores = {rowid: score for rowid, score in top[: offset + size]}
-            order = self._tie_order(con, [rowid for rowid, _ in top[: offset + size]], scores)
+                              [*params, need + TIE_SLACK]).fetchall()
+            if len(top) > need:
+                last = top[need - 1][1]
+                if top[-1][1] == last:  # the tie runs past what was fetched: order every match
+                    top = con.execute(
+                        f"""SELECT articles_fts.rowid, {rank} FROM articles_fts JOIN articles a
+                            ON a.rowid = articles_fts.rowid WHERE {where}
+                            ORDER BY 2, a.published_at DESC, a.id LIMIT ?""",
+                        [*params, need]).fetchall()
+                else:
+                    top = [row for row in top if row[1] <= last]
+            scores = {rowid: score for rowid, score in top}
+            order = self._tie_order(con, [rowid for rowid, _ in top], scores)[:need]
             shown = order[offset:]
         else:
             direction = "ASC" if sort == "oldest" else "DESC"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from index import Filters, ScoreUpdate
+from index import sqlite as sqlite_store
 from index.sqlite import SCHEMA_VERSION, SqliteStore
 from pantau.article import Sentiment, Topic
 from tests.corpus import BASE, corpus, make
@@ -114,8 +115,11 @@ def test_counts_follow_upserts_rescoring_and_deletes(store: SqliteStore) -> None
     same_answers(store)
 
 
-def test_fast_paths_answer_as_the_plain_sql(store: SqliteStore) -> None:
-    # Identical texts score identically: ties that cross page boundaries are ordered newest first, then by id.
+@pytest.mark.parametrize("slack", [1, 3, sqlite_store.TIE_SLACK])
+def test_fast_paths_answer_as_the_plain_sql(store: SqliteStore, monkeypatch: pytest.MonkeyPatch, slack: int) -> None:
+    # Identical texts score identically: ties that cross page boundaries are ordered newest first, then by id,
+    # whether the tie ends within the rows ranked past the page (slack) or runs beyond them.
+    monkeypatch.setattr(sqlite_store, "TIE_SLACK", slack)
     twins = [make(100 + i, "Banjir di Samarinda", "Banjir merendam Samarinda.", regions=("64.72",),
                   sentiment="negative", hours=i % 3) for i in range(7)]
     store.upsert(twins)
