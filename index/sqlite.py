@@ -13,6 +13,7 @@ of failing with "database is locked".
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
@@ -200,6 +201,16 @@ def _epoch(dt: datetime) -> int:
 
 def _from_epoch(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+def _outermost(f: Filters) -> Filters:
+    """``f`` without region codes that another filtered code contains: ``64`` already covers ``64.72``,
+    since every article tagged ``64.72`` is stored under ``64`` too. The default Kaltim watch list
+    (the province and its regencies) thus becomes one code, which the count tables answer."""
+    codes = set(f.regions)
+    kept = tuple(c for c in dict.fromkeys(f.regions)
+                 if not any(a in codes for a in gazetteer().ancestors(c) if a != c))
+    return f if kept == f.regions else dataclasses.replace(f, regions=kept)
 
 
 def _highlight(text: str | None) -> str:
@@ -497,7 +508,7 @@ class SqliteStore(Store):
 
     def count(self, filters: Filters | None = None) -> int:
         """Summed from the count tables where they answer exactly (as ``timeseries``), else counted."""
-        f = filters or Filters()
+        f = _outermost(filters or Filters())
         lo, hi = self._rollup_span(f)
         if self.optimised and f.regions and len(f.regions) == 1 and not (f.topics or f.sources) and hi > lo:
             clauses = ["region = ?", "hour >= ?", "hour < ?"]
@@ -762,7 +773,7 @@ class SqliteStore(Store):
         """
         if interval not in INTERVALS:
             raise ValueError(f"interval must be one of {INTERVALS}, not {interval!r}")
-        f = filters or Filters()
+        f = _outermost(filters or Filters())
         off = self._offset_seconds(tz)
         if not self.optimised or off % 3600 or f.topics or f.sources or len(f.regions) > 1:
             return self._plain_timeseries(filters, interval, tz)

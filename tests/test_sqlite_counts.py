@@ -61,6 +61,8 @@ def same_answers(store: SqliteStore) -> None:
                Filters(since=BASE + timedelta(hours=26, minutes=5), until=BASE + timedelta(hours=26, minutes=55)),
                Filters(regions=("64",)), Filters(regions=("64.72",), sentiment=("negative", "unscored")),
                Filters(regions=("64.72", "64.71")), Filters(topics=("infrastruktur",)),
+               Filters(regions=("64.72", "64", "64.71"), since=BASE + timedelta(hours=3, minutes=1)),
+               Filters(regions=("64.72", "64.72"), sentiment=("negative",)),
                Filters(sources=("antara-kaltim",), since=BASE + timedelta(hours=2)),
                Filters(regions=("64",), since=BASE + timedelta(hours=1), until=BASE + timedelta(hours=27))]
     queries = ["", "banjir", "samarinda", "banjir -bpbd", "cabai OR tol", '"ratusan rumah"', "tidak-ada", "-banjir"]
