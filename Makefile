@@ -42,6 +42,7 @@ run: install
 
 bench: install tools
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/nlp_throughput.py
 	$(BIN)/python bench/alerts_backtest.py

@@ -4,8 +4,14 @@ SQLite and Elasticsearch index the same synthetic articles in one run, and a fin
 puts them side by side. Within each backend, naive and optimised paths run on the same
 data (Elasticsearch's are described in ``bench/store_es.py``). For SQLite:
 - upsert: one transaction per article (naive) vs Pantau's batched ``BEGIN IMMEDIATE`` upserts;
-- search: ``LIKE '%word%'`` scans over the table (naive) vs FTS5 with bm25 (Pantau);
-- timeseries: per-row Python bucketing (naive) vs Pantau's SQL aggregation.
+- search: ``LIKE '%word%'`` scans over the table (naive), then the plain SQL of schema
+  version 1 (one FTS5 statement that ranks, counts through a join and snippets every match),
+  then Pantau (count and bm25 on the FTS index alone, rowid sets for filters, snippets and
+  rows for the shown page only);
+- timeseries: per-row Python bucketing (naive), the plain SQL aggregation over the articles,
+  then Pantau's sums over the hourly count tables.
+The plain and Pantau paths run on the same file (``SqliteStore.optimised``), and the bench
+checks that they return the same totals, hits, scores, highlights and buckets.
 
 Usage: python bench/store.py [--n 100000] [--backends sqlite,es]
 (prints figures; asserts nothing about time; ES comes from $PANTAU_ES_URL or scripts/elasticsearch)
@@ -50,6 +56,27 @@ def naive_upsert(path: Path, docs: list[Article]) -> float:
     return len(docs) / elapsed
 
 
+def identical(store: SqliteStore, filt: Filters) -> bool:
+    """Whether the plain and the optimised paths answer every benchmark query the same."""
+    def run() -> list[object]:
+        out: list[object] = []
+        for q in QUERIES:
+            for f in (None, filt):
+                for sort in ("relevance", "newest"):
+                    r = store.search(q, f, sort=sort, page=2)
+                    out.append((r.total, [(h.article.id, h.score, h.highlights) for h in r.hits]))
+        for f in (None, filt, Filters(regions=("64",), sentiment=("negative",))):
+            out.append(store.timeseries(f, interval="day", tz="Asia/Makassar"))
+            out.append(store.timeseries(f, interval="hour", tz="Asia/Makassar"))
+            out.append(store.region_counts(f))
+        return out
+
+    store.optimised = False
+    plain = run()
+    store.optimised = True
+    return run() == plain
+
+
 def bench_sqlite(docs: list[Article], *, naive_n: int, repeat: int) -> dict[str, float]:
     """Index ``docs`` into a throwaway SQLite store, print the table and return the figures."""
     figures: dict[str, float] = {}
@@ -64,8 +91,8 @@ def bench_sqlite(docs: list[Article], *, naive_n: int, repeat: int) -> dict[str,
         size_mb = sum(p.stat().st_size for p in Path(tmp).glob("pantau.db*")) / 1e6
 
         print(f"\nSQLite store, {len(docs)} articles ({size_mb:.0f} MB on disk)")
-        print(f"{'measure':<42}{'naive':>16}{'pantau':>16}")
-        print(f"{'upsert docs/s':<42}{naive_rate:>16.0f}{len(docs) / upsert_s:>16.0f}")
+        print(f"{'measure':<42}{'naive':>16}{'plain SQL':>16}{'pantau':>16}")
+        print(f"{'upsert docs/s':<42}{naive_rate:>16.0f}{'':>16}{len(docs) / upsert_s:>16.0f}")
         print(f"{'  (naive: one commit per article, first ' + str(naive_n) + ')':<42}")
 
         con = sqlite3.connect(f"{tmp}/pantau.db")
@@ -81,14 +108,22 @@ def bench_sqlite(docs: list[Article], *, naive_n: int, repeat: int) -> dict[str,
         filt = Filters(regions=("64.72",), since=datetime(2025, 6, 10, tzinfo=UTC),
                        until=datetime(2025, 6, 20, tzinfo=UTC))
         naive_lat = each(naive_search, QUERIES[:5], 1)
+        same = identical(store, filt)
+        store.optimised = False
+        plain_lat = each(store.search, QUERIES, repeat)
+        plain_f = each(lambda q: store.search(q, filt), QUERIES, repeat)
+        store.optimised = True
         fts_lat = each(store.search, QUERIES, repeat)
         fts_f = each(lambda q: store.search(q, filt), QUERIES, repeat)
         n50, n95 = percentiles(naive_lat)
+        p50, p95 = percentiles(plain_lat)
+        q50, q95 = percentiles(plain_f)
         f50, f95 = percentiles(fts_lat)
         g50, g95 = percentiles(fts_f)
         print(f"{'search p50 / p95 ms (top 20 + exact total)':<42}{f'{n50:.0f} / {n95:.0f}':>16}"
-              f"{f'{f50:.1f} / {f95:.1f}':>16}")
-        print(f"{'  + region and 10-day filter':<42}{'':>16}{f'{g50:.1f} / {g95:.1f}':>16}")
+              f"{f'{p50:.1f} / {p95:.1f}':>16}{f'{f50:.1f} / {f95:.1f}':>16}")
+        print(f"{'  + region and 10-day filter':<42}{'':>16}{f'{q50:.1f} / {q95:.1f}':>16}"
+              f"{f'{g50:.1f} / {g95:.1f}':>16}")
         print(f"{'  (naive: LIKE scan, first 5 queries once)':<42}")
 
         def naive_timeseries() -> None:
@@ -97,19 +132,29 @@ def bench_sqlite(docs: list[Article], *, naive_n: int, repeat: int) -> dict[str,
                 day = (datetime.fromtimestamp(ts, UTC) + timedelta(hours=8)).date().isoformat()
                 buckets[(day, label or "unscored")] += 1
 
+        def all_days() -> object:
+            return store.timeseries(interval="day", tz="Asia/Makassar")
+
+        def one_region() -> object:
+            return store.timeseries(Filters(regions=("64.72",)), interval="day", tz="Asia/Makassar")
+
         naive_ts = timed(naive_timeseries, 3)
-        pantau_ts = timed(lambda: store.timeseries(interval="day", tz="Asia/Makassar"), 10)
-        region_ts = timed(lambda: store.timeseries(Filters(regions=("64.72",)), interval="day",
-                                                   tz="Asia/Makassar"), 10)
+        store.optimised = False
+        plain_ts, plain_region = timed(all_days, 10), timed(one_region, 10)
+        store.optimised = True
+        pantau_ts, region_ts = timed(all_days, 10), timed(one_region, 10)
         t50, t95 = percentiles(naive_ts)
+        l50, l95 = percentiles(plain_ts)
+        m50, m95 = percentiles(plain_region)
         p50, p95 = percentiles(pantau_ts)
         r50, r95 = percentiles(region_ts)
         figures.update(bulk_docs_s=len(docs) / upsert_s, search_p50_ms=f50, search_p95_ms=f95,
                        search_filtered_p50_ms=g50, search_filtered_p95_ms=g95, timeseries_p50_ms=p50,
                        timeseries_p95_ms=p95, timeseries_region_p50_ms=r50, timeseries_region_p95_ms=r95)
         print(f"{'timeseries by day, WITA, p50 / p95 ms':<42}{f'{t50:.0f} / {t95:.0f}':>16}"
-              f"{f'{p50:.0f} / {p95:.0f}':>16}")
-        print(f"{'  one region (64.72)':<42}{'':>16}{f'{r50:.0f} / {r95:.0f}':>16}")
+              f"{f'{l50:.0f} / {l95:.0f}':>16}{f'{p50:.1f} / {p95:.1f}':>16}")
+        print(f"{'  one region (64.72)':<42}{'':>16}{f'{m50:.0f} / {m95:.0f}':>16}{f'{r50:.1f} / {r95:.1f}':>16}")
+        print(f"plain SQL and pantau return identical results: {'yes' if same else 'NO'}")
         con.close()
         store.close()
     return figures

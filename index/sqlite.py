@@ -4,16 +4,20 @@ A regency PR office runs Pantau on one machine; this backend needs no server. It
 the whole Article as JSON plus the columns that filters and aggregations use, an FTS5
 index (bm25, title weighted over body) kept in sync by triggers, and side tables for
 region codes (expanded to their ancestors so a province filter covers its regencies)
-and topics. WAL mode lets the dashboard read while the crawler writes; every write
+and topics, and article counts by hour x sentiment (overall and per region code) that
+triggers keep current, so the dashboard's trends and region cards do not re-read every
+article. WAL mode lets the dashboard read while the crawler writes; every write
 takes the lock up front with ``BEGIN IMMEDIATE`` and waits on a busy timeout instead
 of failing with "database is locked".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -52,6 +56,7 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
 BATCH = 500
+TIE_SLACK = 200  # rows ranked past a search page, to order bm25 ties across its end in one pass
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 
 SCHEMA = """
@@ -89,18 +94,6 @@ CREATE INDEX IF NOT EXISTS article_topics_article ON article_topics(article);
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, body, content='articles', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
-    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
-END;
-CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
-    INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
-    DELETE FROM article_regions WHERE article = old.rowid;
-    DELETE FROM article_topics WHERE article = old.rowid;
-END;
-CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE OF title, body ON articles BEGIN
-    INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
-    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
-END;
 CREATE TABLE IF NOT EXISTS crawl_runs (
     source TEXT NOT NULL,
     finished_at INTEGER NOT NULL,
@@ -118,6 +111,89 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_status ON records(kind, status);
 """
 
+# Version 2 adds what the dashboard's reads need at 100,000 articles: a covering index over the
+# narrow columns (a row's published_at sits behind its JSON and body, in overflow pages), and
+# article counts by UTC hour x sentiment, overall and per region code, kept current by triggers.
+SCHEMA_VERSION = 2
+_HOUR = "{t} - (({t} % 3600) + 3600) % 3600"  # floor to the UTC hour, also before 1970
+_NEW_HOUR, _OLD_HOUR = _HOUR.format(t="new.published_at"), _HOUR.format(t="old.published_at")
+_NEW_LABEL, _OLD_LABEL = "COALESCE(new.sentiment, 'unscored')", "COALESCE(old.sentiment, 'unscored')"
+# The count tables answer for these UTC hours; earlier and later ones (none in practice) come from
+# the article rows. From a week after the epoch, bucket arithmetic never sees a negative number.
+ROLLUP_FROM, ROLLUP_UNTIL = 7 * 86400, 2**40
+_CODE = re.compile(r"[0-9.]+")  # a region filter the count tables can answer (no LIKE wildcards)
+_BUMP = "ON CONFLICT DO UPDATE SET n = n + excluded.n"
+ROLLUP = f"""
+CREATE INDEX IF NOT EXISTS articles_meta ON articles(published_at, sentiment, source);
+CREATE TABLE IF NOT EXISTS hour_counts (
+    hour INTEGER NOT NULL,
+    sentiment TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (hour, sentiment)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS region_hour_counts (
+    region TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    sentiment TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (region, hour, sentiment)
+) WITHOUT ROWID;
+DROP TRIGGER IF EXISTS articles_ai;
+DROP TRIGGER IF EXISTS articles_ad;
+DROP TRIGGER IF EXISTS articles_au;
+DROP TRIGGER IF EXISTS articles_counts_au;
+DROP TRIGGER IF EXISTS article_regions_ai;
+DROP TRIGGER IF EXISTS article_regions_ad;
+CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+    INSERT INTO hour_counts VALUES ({_NEW_HOUR}, {_NEW_LABEL}, 1) {_BUMP};
+END;
+CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+    UPDATE hour_counts SET n = n - 1 WHERE hour = {_OLD_HOUR} AND sentiment = {_OLD_LABEL};
+    UPDATE region_hour_counts SET n = n - 1
+        WHERE region IN (SELECT code FROM article_regions WHERE article = old.rowid)
+          AND hour = {_OLD_HOUR} AND sentiment = {_OLD_LABEL};
+    DELETE FROM article_regions WHERE article = old.rowid;
+    DELETE FROM article_topics WHERE article = old.rowid;
+END;
+CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+CREATE TRIGGER articles_counts_au AFTER UPDATE OF published_at, sentiment ON articles
+WHEN {_OLD_HOUR} IS NOT {_NEW_HOUR} OR old.sentiment IS NOT new.sentiment BEGIN
+    UPDATE hour_counts SET n = n - 1 WHERE hour = {_OLD_HOUR} AND sentiment = {_OLD_LABEL};
+    INSERT INTO hour_counts VALUES ({_NEW_HOUR}, {_NEW_LABEL}, 1) {_BUMP};
+    UPDATE region_hour_counts SET n = n - 1
+        WHERE region IN (SELECT code FROM article_regions WHERE article = old.rowid)
+          AND hour = {_OLD_HOUR} AND sentiment = {_OLD_LABEL};
+    INSERT INTO region_hour_counts SELECT code, {_NEW_HOUR}, {_NEW_LABEL}, 1
+        FROM article_regions WHERE article = new.rowid {_BUMP};
+END;
+CREATE TRIGGER article_regions_ai AFTER INSERT ON article_regions BEGIN
+    INSERT INTO region_hour_counts
+        SELECT new.code, {_HOUR.format(t="a.published_at")}, COALESCE(a.sentiment, 'unscored'), 1
+        FROM articles a WHERE a.rowid = new.article {_BUMP};
+END;
+-- When the article row is already gone (articles_ad), the subquery is empty and nothing changes:
+-- articles_ad has counted it down itself.
+CREATE TRIGGER article_regions_ad AFTER DELETE ON article_regions BEGIN
+    UPDATE region_hour_counts SET n = n - 1 WHERE region = old.code AND (hour, sentiment) = (
+        SELECT {_HOUR.format(t="a.published_at")}, COALESCE(a.sentiment, 'unscored')
+        FROM articles a WHERE a.rowid = old.article);
+END;
+DELETE FROM hour_counts;
+DELETE FROM region_hour_counts;
+INSERT INTO hour_counts
+    SELECT {_HOUR.format(t="published_at")} AS h, COALESCE(sentiment, 'unscored') AS s, COUNT(*)
+    FROM articles GROUP BY h, s;
+INSERT INTO region_hour_counts
+    SELECT r.code, {_HOUR.format(t="a.published_at")} AS h, COALESCE(a.sentiment, 'unscored') AS s, COUNT(*)
+    FROM article_regions r JOIN articles a ON a.rowid = r.article GROUP BY r.code, h, s;
+PRAGMA user_version = {SCHEMA_VERSION};
+"""
+
 
 def _epoch(dt: datetime) -> int:
     return int(dt.timestamp())
@@ -125,6 +201,16 @@ def _epoch(dt: datetime) -> int:
 
 def _from_epoch(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+def _outermost(f: Filters) -> Filters:
+    """``f`` without region codes that another filtered code contains: ``64`` already covers ``64.72``,
+    since every article tagged ``64.72`` is stored under ``64`` too. The default Kaltim watch list
+    (the province and its regencies) thus becomes one code, which the count tables answer."""
+    codes = set(f.regions)
+    kept = tuple(c for c in dict.fromkeys(f.regions)
+                 if not any(a in codes for a in gazetteer().ancestors(c) if a != c))
+    return f if kept == f.regions else dataclasses.replace(f, regions=kept)
 
 
 def _highlight(text: str | None) -> str:
@@ -142,7 +228,27 @@ class SqliteStore(Store):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._con().executescript(SCHEMA)
+        self.optimised = True  # False runs the plain SQL of schema version 1 (bench/store.py compares them)
+        con = self._con()
+        con.executescript(SCHEMA)
+        if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            self._migrate(con)
+
+    def _migrate(self, con: sqlite3.Connection) -> None:
+        """Bring a file from an older Pantau up to ``SCHEMA_VERSION`` in one transaction.
+
+        The count tables are rebuilt from the articles, so running it twice (two processes
+        opening an old file at once) leaves the same result.
+        """
+        t = datetime.now(UTC)
+        try:
+            con.executescript(f"BEGIN IMMEDIATE;\n{ROLLUP}\nCOMMIT;")
+        except sqlite3.Error as exc:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise StoreError(f"cannot migrate {self.path} to schema version {SCHEMA_VERSION}: {exc}") from exc
+        log.info("migrated %s to schema_version=%d in seconds=%.1f", self.path, SCHEMA_VERSION,
+                 (datetime.now(UTC) - t).total_seconds())
 
     # -- connections --------------------------------------------------------------------------------
     def _con(self) -> sqlite3.Connection:
@@ -352,19 +458,27 @@ class SqliteStore(Store):
         )
         return [self._article(doc) for (doc,) in rows]
 
-    def _where(self, filters: Filters | None) -> tuple[str, list[Any]]:
+    def _where(self, filters: Filters | None, *, correlated: bool | None = None) -> tuple[str, list[Any]]:
+        """WHERE clause over ``articles a``.
+
+        ``correlated`` tests regions and topics row by row instead of building the whole
+        region's set of rowids first. That is what a date window or an ordered page wants
+        (the published_at index drives and stops early); without either, SQLite would walk a
+        province's set and read each wide row by rowid, several times slower. By default it
+        is on for a window in the optimised path, and off in the plain one.
+        """
         f = filters or Filters()
+        if correlated is None:
+            correlated = self.optimised and (f.since is not None or f.until is not None)
         clauses: list[str] = []
         params: list[Any] = []
+        member = ("EXISTS (SELECT 1 FROM {table} WHERE {key} IN ({marks}) AND article = a.rowid)" if correlated
+                  else "a.rowid IN (SELECT article FROM {table} WHERE {key} IN ({marks}))")
         if f.regions:
-            clauses.append(
-                f"a.rowid IN (SELECT article FROM article_regions WHERE code IN ({','.join('?' * len(f.regions))}))"
-            )
+            clauses.append(member.format(table="article_regions", key="code", marks=",".join("?" * len(f.regions))))
             params += list(f.regions)
         if f.topics:
-            clauses.append(
-                f"a.rowid IN (SELECT article FROM article_topics WHERE topic IN ({','.join('?' * len(f.topics))}))"
-            )
+            clauses.append(member.format(table="article_topics", key="topic", marks=",".join("?" * len(f.topics))))
             params += list(f.topics)
         if f.sentiment:
             clauses.append(f"COALESCE(a.sentiment, 'unscored') IN ({','.join('?' * len(f.sentiment))})")
@@ -393,6 +507,22 @@ class SqliteStore(Store):
         return "articles a", where, params, ""
 
     def count(self, filters: Filters | None = None) -> int:
+        """Summed from the count tables where they answer exactly (as ``timeseries``), else counted."""
+        f = _outermost(filters or Filters())
+        lo, hi = self._rollup_span(f)
+        if self.optimised and f.regions and len(f.regions) == 1 and not (f.topics or f.sources) and hi > lo:
+            clauses = ["region = ?", "hour >= ?", "hour < ?"]
+            params: list[Any] = [f.regions[0], lo, hi]
+            if f.sentiment:
+                clauses.append(f"sentiment IN ({','.join('?' * len(f.sentiment))})")
+                params += list(f.sentiment)
+            con = self._con()
+            n = con.execute(f"SELECT TOTAL(n) FROM region_hour_counts WHERE {' AND '.join(clauses)}",
+                            params).fetchone()[0]
+            where, params = self._where(filters, correlated=True)
+            n += con.execute(f"SELECT COUNT(*) FROM articles a WHERE {where} AND (a.published_at < ? "
+                             "OR a.published_at >= ?)", [*params, lo, hi]).fetchone()[0]
+            return int(n)
         where, params = self._where(filters)
         row = self._con().execute(f"SELECT COUNT(*) FROM articles a WHERE {where}", params).fetchone()
         return int(row[0])
@@ -411,24 +541,14 @@ class SqliteStore(Store):
         runs = [CrawlRun.from_dict(json.loads(doc)) for (doc,) in rows]
         return {r.source: r for r in runs}
 
-    def search(
-        self,
-        query: str,
-        filters: Filters | None = None,
-        *,
-        sort: str = "relevance",
-        page: int = 1,
-        size: int = 20,
-    ) -> SearchResult:
-        if sort not in SORTS:
-            raise ValueError(f"sort must be one of {SORTS}, not {sort!r}")
-        page, size = max(1, page), max(1, min(size, 1000))
+    def _plain_search(self, query: str, filters: Filters | None, sort: str, page: int, size: int) -> SearchResult:
+        """Schema version 1's search: one statement that ranks, highlights and loads every match."""
         frm, where, params, positive = self._text_where(query, filters)
         con = self._con()
         total = int(con.execute(f"SELECT COUNT(*) FROM {frm} WHERE {where}", params).fetchone()[0])
         if positive:
             order = {
-                "relevance": "bm25(articles_fts, 3.0, 1.0), a.published_at DESC",
+                "relevance": "bm25(articles_fts, 3.0, 1.0), a.published_at DESC, a.id",
                 "newest": "a.published_at DESC, a.id",
                 "oldest": "a.published_at ASC, a.id",
             }[sort]
@@ -441,15 +561,172 @@ class SqliteStore(Store):
             f"SELECT {cols} FROM {frm} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, size, (page - 1) * size],
         ).fetchall()
-        hits = []
-        for doc, rank, title_hl, body_hl in rows:
-            highlights: dict[str, list[str]] = {}
-            if title_hl and MARK_OPEN in title_hl:
-                highlights["title"] = [_highlight(title_hl)]
-            if body_hl and MARK_OPEN in body_hl:
-                highlights["body"] = [_highlight(body_hl)]
-            hits.append(Hit(article=self._article(doc), score=-float(rank), highlights=highlights))
+        hits = [self._hit(doc, rank, title_hl, body_hl) for doc, rank, title_hl, body_hl in rows]
         return SearchResult(total=total, hits=hits, page=page, size=size)
+
+    def _hit(self, doc: str, rank: float, title_hl: str | None, body_hl: str | None) -> Hit:
+        highlights: dict[str, list[str]] = {}
+        if title_hl and MARK_OPEN in title_hl:
+            highlights["title"] = [_highlight(title_hl)]
+        if body_hl and MARK_OPEN in body_hl:
+            highlights["body"] = [_highlight(body_hl)]
+        return Hit(article=self._article(doc), score=-float(rank), highlights=highlights)
+
+    def search(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        *,
+        sort: str = "relevance",
+        page: int = 1,
+        size: int = 20,
+    ) -> SearchResult:
+        """Rank first, then load the page: only the rows shown are read whole and get snippets.
+
+        The count and the bm25 ranking run on the full-text index alone; filters reach it as
+        rowid sets from narrow indexes (``article_regions``, ``articles_meta``), so no wide
+        article row is read for a match that is not shown.
+        """
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {SORTS}, not {sort!r}")
+        page, size = max(1, page), max(1, min(size, 1000))
+        if not self.optimised:
+            return self._plain_search(query, filters, sort, page, size)
+        parsed = fts_query.parse(query)
+        if not parsed.positive:
+            return self._browse(parsed.negative, filters, sort, page, size)
+        con = self._con()
+        # Unary +: FTS5 would otherwise take a rowid set as a list of lookups and rerun the query per rowid.
+        clauses, params = self._rowid_sets(filters, "+articles_fts.rowid")
+        if parsed.negative:
+            clauses.append("+articles_fts.rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+            params.append(parsed.negative)
+        where = " AND ".join(["articles_fts MATCH ?", *clauses])
+        params = [parsed.positive, *params]
+        total = int(con.execute(f"SELECT COUNT(*) FROM articles_fts WHERE {where}", params).fetchone()[0])
+        offset = (page - 1) * size
+        if offset >= total:
+            return SearchResult(total=total, hits=[], page=page, size=size)
+        rank = "bm25(articles_fts, 3.0, 1.0)"
+        scores: dict[int, float] = {}
+        if sort == "relevance":
+            # bm25 alone orders the index. Equal scores are common (a word in most articles scores
+            # next to nothing), and the plain query orders them newest first: fetch TIE_SLACK rows
+            # past the page, so that a tie across the page's end is usually read in the same pass.
+            need = offset + size
+            top = con.execute(f"SELECT rowid, {rank} FROM articles_fts WHERE {where} ORDER BY 2 LIMIT ?",
+                              [*params, need + TIE_SLACK]).fetchall()
+            if len(top) > need:
+                last = top[need - 1][1]
+                if top[-1][1] == last:  # the tie runs past what was fetched: order every match
+                    top = con.execute(
+                        f"""SELECT articles_fts.rowid, {rank} FROM articles_fts JOIN articles a
+                            ON a.rowid = articles_fts.rowid WHERE {where}
+                            ORDER BY 2, a.published_at DESC, a.id LIMIT ?""",
+                        [*params, need]).fetchall()
+                else:
+                    top = [row for row in top if row[1] <= last]
+            scores = {rowid: score for rowid, score in top}
+            order = self._tie_order(con, [rowid for rowid, _ in top], scores)[:need]
+            shown = order[offset:]
+        else:
+            direction = "ASC" if sort == "oldest" else "DESC"
+            a_clauses, a_params = self._rowid_sets(filters, "a.rowid")
+            a_clauses.append("a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+            a_params.append(parsed.positive)
+            if parsed.negative:
+                a_clauses.append("a.rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+                a_params.append(parsed.negative)
+            shown = [r for (r,) in con.execute(
+                f"""SELECT a.rowid FROM articles a WHERE {" AND ".join(a_clauses)}
+                    ORDER BY a.published_at {direction}, a.id LIMIT ? OFFSET ?""",
+                [*a_params, size, offset])]
+            marks = ",".join("?" * len(shown))
+            scores = dict(con.execute(  # unary + keeps FTS5 from re-running the query once per rowid
+                f"SELECT rowid, {rank} FROM articles_fts WHERE articles_fts MATCH ? AND +rowid IN ({marks})",
+                [parsed.positive, *shown]).fetchall())
+        marks = ",".join("?" * len(shown))
+        loaded = {rowid: (doc, title_hl, body_hl) for rowid, doc, title_hl, body_hl in con.execute(
+            f"""SELECT articles_fts.rowid, a.doc, highlight(articles_fts, 0, '{MARK_OPEN}', '{MARK_CLOSE}'),
+                       snippet(articles_fts, 1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', 24)
+                FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+                WHERE articles_fts MATCH ? AND articles_fts.rowid IN ({marks})""",
+            [parsed.positive, *shown])}
+        hits = [self._hit(loaded[r][0], scores[r], loaded[r][1], loaded[r][2]) for r in shown]
+        return SearchResult(total=total, hits=hits, page=page, size=size)
+
+    def _browse(self, negative: str, filters: Filters | None, sort: str, page: int, size: int) -> SearchResult:
+        """Search without words to match: newest (or oldest) first, walking the published_at index."""
+        con = self._con()
+        if negative:
+            where, params = self._where(filters)
+            where += " AND a.rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+            params.append(negative)
+            total = int(con.execute(f"SELECT COUNT(*) FROM articles a WHERE {where}", params).fetchone()[0])
+        else:
+            total = self.count(filters)
+        if (page - 1) * size >= total:
+            return SearchResult(total=total, hits=[], page=page, size=size)
+        where, params = self._where(filters, correlated=True)
+        if negative:
+            where += " AND a.rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+            params.append(negative)
+        direction = "ASC" if sort == "oldest" else "DESC"
+        shown = [r for (r,) in con.execute(
+            f"SELECT a.rowid FROM articles a WHERE {where} ORDER BY a.published_at {direction}, a.id LIMIT ? OFFSET ?",
+            [*params, size, (page - 1) * size])]
+        docs: dict[int, str] = {}
+        for i in range(0, len(shown), BATCH):
+            chunk = shown[i : i + BATCH]
+            marks = ",".join("?" * len(chunk))
+            docs.update(con.execute(f"SELECT rowid, doc FROM articles WHERE rowid IN ({marks})", chunk).fetchall())
+        return SearchResult(total=total, hits=[self._hit(docs[r], 0.0, None, None) for r in shown],
+                            page=page, size=size)
+
+    @staticmethod
+    def _tie_order(con: sqlite3.Connection, rowids: list[int], scores: dict[int, float]) -> list[int]:
+        """``rowids`` (ordered by score) with equal scores put newest first, then by id, as the plain query does."""
+        keys: dict[int, tuple[int, str]] = {}
+        for i in range(0, len(rowids), BATCH):
+            chunk = rowids[i : i + BATCH]
+            marks = ",".join("?" * len(chunk))
+            for rowid, published, aid in con.execute(
+                    f"SELECT rowid, published_at, id FROM articles WHERE rowid IN ({marks})", chunk):
+                keys[rowid] = (published, aid)
+        return sorted(rowids, key=lambda r: (scores[r], -keys[r][0], keys[r][1]))
+
+    def _rowid_sets(self, filters: Filters | None, rowid: str) -> tuple[list[str], list[Any]]:
+        """The filters as membership tests on ``rowid``, each answered from a narrow index."""
+        f = filters or Filters()
+        clauses: list[str] = []
+        params: list[Any] = []
+        if f.regions:
+            clauses.append(f"{rowid} IN (SELECT article FROM article_regions WHERE code IN "
+                           f"({','.join('?' * len(f.regions))}))")
+            params += list(f.regions)
+        if f.topics:
+            clauses.append(f"{rowid} IN (SELECT article FROM article_topics WHERE topic IN "
+                           f"({','.join('?' * len(f.topics))}))")
+            params += list(f.topics)
+        meta: list[str] = []
+        meta_params: list[Any] = []
+        if f.sentiment:
+            meta.append(f"COALESCE(sentiment, 'unscored') IN ({','.join('?' * len(f.sentiment))})")
+            meta_params += list(f.sentiment)
+        if f.sources:
+            meta.append(f"source IN ({','.join('?' * len(f.sources))})")
+            meta_params += list(f.sources)
+        if f.since is not None:
+            meta.append("published_at >= ?")
+            meta_params.append(_epoch(f.since))
+        if f.until is not None:
+            meta.append("published_at < ?")
+            meta_params.append(_epoch(f.until))
+        if meta:
+            clauses.append(f"{rowid} IN (SELECT rowid FROM articles INDEXED BY articles_meta "
+                           f"WHERE {' AND '.join(meta)})")
+            params += meta_params
+        return clauses, params
 
     @staticmethod
     def _offset_seconds(tz: str) -> int:
@@ -457,20 +734,21 @@ class SqliteStore(Store):
         off = datetime.now(ZoneInfo(tz)).utcoffset() or timedelta(0)
         return int(off.total_seconds())
 
-    def timeseries(
-        self, filters: Filters | None = None, *, interval: str = "day", tz: str = "UTC"
-    ) -> list[Bucket]:
-        if interval not in INTERVALS:
-            raise ValueError(f"interval must be one of {INTERVALS}, not {interval!r}")
-        off = self._offset_seconds(tz)
+    @staticmethod
+    def _bucket_sql(interval: str, off: int, column: str) -> str:
         monday = 4 * 86400  # 1970-01-05 was a Monday
-        bucket_sql = {
-            "hour": f"((a.published_at + {off}) / 3600) * 3600 - {off}",
-            "day": f"((a.published_at + {off}) / 86400) * 86400 - {off}",
-            "week": f"((a.published_at + {off} - {monday}) / 604800) * 604800 + {monday} - {off}",
-            "month": f"CAST(strftime('%s', strftime('%Y-%m-01', a.published_at + {off}, 'unixepoch')) AS INTEGER)"
+        return {
+            "hour": f"(({column} + {off}) / 3600) * 3600 - {off}",
+            "day": f"(({column} + {off}) / 86400) * 86400 - {off}",
+            "week": f"(({column} + {off} - {monday}) / 604800) * 604800 + {monday} - {off}",
+            "month": f"CAST(strftime('%s', strftime('%Y-%m-01', {column} + {off}, 'unixepoch')) AS INTEGER)"
                      f" - {off}",
         }[interval]
+
+    def _plain_timeseries(self, filters: Filters | None, interval: str, tz: str) -> list[Bucket]:
+        """Schema version 1's timeseries: every matching article row bucketed in SQL."""
+        off = self._offset_seconds(tz)
+        bucket_sql = self._bucket_sql(interval, off, "a.published_at")
         where, params = self._where(filters)
         rows = self._con().execute(
             f"""SELECT {bucket_sql} AS b, COALESCE(a.sentiment, 'unscored'), COUNT(*)
@@ -483,7 +761,111 @@ class SqliteStore(Store):
             counts[label] = n
         return [Bucket(start=_from_epoch(b), counts=c) for b, c in sorted(buckets.items())]
 
+    def timeseries(
+        self, filters: Filters | None = None, *, interval: str = "day", tz: str = "UTC"
+    ) -> list[Bucket]:
+        """Summed from ``hour_counts`` / ``region_hour_counts`` where they answer exactly.
+
+        They do for whole-hour UTC offsets (every Indonesian zone), at most one region and no
+        topic or source filter (an article can carry two regions or topics, and a per-code
+        count cannot tell which articles it would count twice). The partial hours at either
+        end of the window are counted from the article rows.
+        """
+        if interval not in INTERVALS:
+            raise ValueError(f"interval must be one of {INTERVALS}, not {interval!r}")
+        f = _outermost(filters or Filters())
+        off = self._offset_seconds(tz)
+        if not self.optimised or off % 3600 or f.topics or f.sources or len(f.regions) > 1:
+            return self._plain_timeseries(filters, interval, tz)
+        con = self._con()
+        buckets: dict[int, dict[str, int]] = {}
+
+        def add(rows: Iterable[tuple[int, str, int]]) -> None:
+            for b, label, n in rows:
+                if n:
+                    counts = buckets.setdefault(int(b), dict.fromkeys(SENTIMENT_BUCKETS, 0))
+                    counts[label] += n
+        lo, hi = self._rollup_span(f)
+        table = "hour_counts"
+        clauses: list[str] = ["hour >= ?", "hour < ?"]
+        params: list[Any] = [lo, hi]
+        if f.regions:
+            table = "region_hour_counts"
+            clauses.append("region = ?")
+            params.append(f.regions[0])
+        if f.sentiment:
+            clauses.append(f"sentiment IN ({','.join('?' * len(f.sentiment))})")
+            params += list(f.sentiment)
+        if hi <= lo:  # a window inside one hour
+            return self._plain_timeseries(filters, interval, tz)
+        add(con.execute(f"""SELECT {self._bucket_sql(interval, off, "hour")}, sentiment, SUM(n)
+                            FROM {table} WHERE {" AND ".join(clauses)} GROUP BY 1, 2""", params))
+        where, edge_params = self._where(filters, correlated=True)
+        bucket_sql = self._bucket_sql(interval, off, "a.published_at")
+        for edge, bound in (("a.published_at < ?", lo), ("a.published_at >= ?", hi)):
+            add(con.execute(f"""SELECT {bucket_sql}, COALESCE(a.sentiment, 'unscored'), COUNT(*)
+                                FROM articles a WHERE {where} AND {edge} GROUP BY 1, 2""", [*edge_params, bound]))
+        return [Bucket(start=_from_epoch(b), counts=c) for b, c in sorted(buckets.items())]
+
+    @staticmethod
+    def _rollup_span(f: Filters) -> tuple[int, int]:
+        """Whole UTC hours inside the filter's window that the count tables answer for.
+
+        Hours before ``ROLLUP_FROM`` are left to the article rows: SQLite's integer division
+        truncates towards zero, and the plain bucketing is what defines buckets there.
+        """
+        lo = ROLLUP_FROM if f.since is None else max(ROLLUP_FROM, -(-_epoch(f.since) // 3600) * 3600)
+        hi = ROLLUP_UNTIL if f.until is None else min(ROLLUP_UNTIL, _epoch(f.until) // 3600 * 3600)
+        return lo, hi
+
     def region_counts(self, filters: Filters | None = None) -> dict[str, dict[str, int]]:
+        """From ``region_hour_counts`` unless a topic or source filter asks for the article rows.
+
+        A region filter needs no per-article test here: a code's row counts articles that also
+        carry every ancestor of the code, so "the code is under a filtered region" already
+        implies "the article is in that region".
+        """
+        f = filters or Filters()
+        if not self.optimised or f.topics or f.sources or not all(_CODE.fullmatch(c) for c in f.regions):
+            return self._plain_region_counts(filters)
+        con = self._con()
+        out: dict[str, dict[str, int]] = {}
+
+        def add(rows: Iterable[tuple[str, str, int]]) -> None:
+            for code, label, n in rows:
+                if n:
+                    counts = out.setdefault(code, {**dict.fromkeys(SENTIMENT_BUCKETS, 0), "total": 0})
+                    counts[label] += n
+                    counts["total"] += n
+        lo, hi = self._rollup_span(f)
+        clauses: list[str] = ["hour >= ?", "hour < ?"]
+        params: list[Any] = [lo, hi]
+        if f.regions:
+            clauses.append("(" + " OR ".join(["region = ? OR region LIKE ?"] * len(f.regions)) + ")")
+            for code in f.regions:
+                params += [code, code + ".%"]
+        if f.sentiment:
+            clauses.append(f"sentiment IN ({','.join('?' * len(f.sentiment))})")
+            params += list(f.sentiment)
+        if hi <= lo:  # a window inside one hour
+            return self._plain_region_counts(filters)
+        add(con.execute(f"SELECT region, sentiment, SUM(n) FROM region_hour_counts "
+                        f"WHERE {' AND '.join(clauses)} GROUP BY 1, 2", params))
+        where, edge_params = self._where(filters, correlated=True)
+        code_clause = ""
+        if f.regions:
+            code_clause = " AND (" + " OR ".join(["r.code = ? OR r.code LIKE ?"] * len(f.regions)) + ")"
+            for code in f.regions:
+                edge_params += [code, code + ".%"]
+        for edge, bound in (("a.published_at < ?", lo), ("a.published_at >= ?", hi)):
+            add(con.execute(f"""SELECT r.code, COALESCE(a.sentiment, 'unscored'), COUNT(*)
+                                FROM articles a CROSS JOIN article_regions r ON r.article = a.rowid
+                                WHERE {where}{code_clause} AND {edge} GROUP BY 1, 2""",
+                            [*edge_params, bound]))
+        return out
+
+    def _plain_region_counts(self, filters: Filters | None) -> dict[str, dict[str, int]]:
+        """Schema version 1's region counts: a join of every matching article with its region rows."""
         where, params = self._where(filters)
         f = filters or Filters()
         code_clause = ""
