@@ -31,8 +31,9 @@ test: lint tools
 	$(BIN)/pytest
 
 # The whole product offline on the bundled replay corpus: crawl, score, alert (mail into pantau-demo/mail),
-# then the dashboard until Ctrl-C. For a check that exits: make demo DEMO_FLAGS="--no-browser --exit-after 60 --json"
-DEMO_FLAGS ?=
+# then the dashboard. From a terminal it opens a browser and serves until Ctrl-C; from a script or CI (no
+# terminal on stdin) it runs the check that exits: --no-browser --exit-after 60 --json. DEMO_FLAGS overrides.
+DEMO_FLAGS ?= $(shell [ -t 0 ] || echo --no-browser --exit-after 60 --json)
 demo: install
 	$(BIN)/pantau demo $(DEMO_FLAGS)
 
