@@ -216,7 +216,7 @@ def test_the_run_lock_refuses_a_second_holder_and_dies_with_its_process(tmp_path
         assert busy.value.holder == str(holder.pid)
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()  # reaps it and closes its pipe
     with job.run_lock(lock):
         assert lock.read_text().strip() == str(os.getpid())
 
