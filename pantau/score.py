@@ -94,6 +94,9 @@ def score_pending(store: Store, settings: Any, limit: int = 0, *, chunk: int = 2
             break
         updates = score_articles(batch, engine, topics, version)
         written = store.set_scores(updates)
+        # Elasticsearch shows a write to searches only after a refresh: without one the next
+        # ``pending()`` hands back the chunk just scored, and every article is scored twice.
+        store.refresh()
         if written < len(updates):
             still = {a.id for a in store.pending(limit=len(batch) + len(stuck))}
             stuck.update(a.id for a in batch if a.id in still)

@@ -109,3 +109,25 @@ def test_score_pending_writes_scores_in_chunks_and_is_resumable(tmp_path: Path) 
         assert got[a.id].nlp_version.startswith("m@")
     assert "ikn" in [t.label for t in got[articles[4].id].topics]
     assert "bencana" in [t.label for t in got[articles[0].id].topics]
+
+
+def test_score_pending_scores_each_article_once_on_elasticsearch(tmp_path: Path, es_url: str) -> None:
+    """Elasticsearch shows writes to searches only after a refresh; scoring must not pick a chunk up twice."""
+    import uuid
+
+    from index.elastic import ElasticStore
+
+    model = build_tiny_model(tmp_path / "m", {0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}, winner=2)
+    settings = from_mapping({"nlp": {"sentiment_model": str(model), "threads": 1, "batch_size": 4}}, "<test>", {})
+    store = ElasticStore(es_url, prefix=f"pantau-score-{uuid.uuid4().hex[:10]}")  # no refresh after writes
+    try:
+        articles = [_article(i, f"Berita Samarinda nomor {i}", "Isi berita singkat.") for i in range(7)]
+        assert store.upsert(articles).indexed == 7
+        store.refresh()
+        counts = score_pending(store, settings, chunk=3)
+        assert (counts["seen"], counts["scored"], counts["chunks"]) == (7, 7, 3)
+        store.refresh()
+        assert store.status_counts()["pending"] == 0
+    finally:
+        store.drop()
+        store.close()
