@@ -39,7 +39,7 @@ def _settings() -> Settings:
         raise _fail(str(exc)) from None
 
 
-def _moment(value: str | None) -> datetime:
+def parse_moment(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
     try:
@@ -98,7 +98,7 @@ def alert(
     if ctx.invoked_subcommand is not None:
         return
     cfg = _settings()
-    now = _moment(at)
+    now = parse_moment(at)
     report = _in_store(cfg, lambda store: run_alerts(store, cfg, now, topic_names=_topic_names(), dry_run=dry_run,
                                                      password=_password(cfg)))
     if json_out:
@@ -171,7 +171,7 @@ def digest(
 ) -> None:
     """Send each recipient the morning summary of their regions (once per period)."""
     cfg = _settings()
-    now = _moment(at)
+    now = parse_moment(at)
     report = _in_store(cfg, lambda store: run_digest(store, cfg, now, dry_run=dry_run, password=_password(cfg)))
     if json_out:
         _echo_json(report.to_dict())

@@ -104,7 +104,7 @@ def demo(
         config.write_text(text, encoding="utf-8")
         cfg = replay.settings(server.base, store_url, smtp_port=sink.port, dashboard_url=dashboard_url)
         say(f"Pantau demo: replaying {len(replay.corpus.load())} articles from {server.base}, store {store_url}")
-        ui = running._ui(False, json_out)
+        ui = running.progress_ui(False, json_out)
         try:
             with job.run_lock(job.lock_path(cfg)):
                 report = job.run_once(cfg, now=replay.replay_now(), ui=ui, crawl_overrides=replay.CRAWL_OVERRIDES)

@@ -130,12 +130,13 @@ def _settings() -> Settings:
 def _moment(at: str | None) -> datetime | None:
     if not at:
         return None
-    from pantau.app.alerting import _moment as parse
+    from pantau.app.alerting import parse_moment
 
-    return parse(at)
+    return parse_moment(at)
 
 
-def _ui(json_logs: bool, json_out: bool) -> job.Progress:
+def progress_ui(json_logs: bool, json_out: bool) -> job.Progress:
+    """Bars on a terminal, a line per stage otherwise, nothing extra when logs are JSON."""
     if sys.stderr.isatty() and not json_logs and not json_out:
         return Bars()
     return job.Progress() if json_logs else Lines()
@@ -156,7 +157,7 @@ def run(
     cfg = _settings()
     now = _moment(at)
     stop = job.Stop()
-    ui = _ui(log_json, json_out)
+    ui = progress_ui(log_json, json_out)
     try:
         with stop.installed(), job.run_lock(job.lock_path(cfg)):
             report = job.run_once(cfg, now=now, stop=stop, ui=ui, password=os.environ.get(cfg.smtp.password_env, ""))
@@ -197,7 +198,7 @@ def watch(
     typer.echo(f"pantau watch: a run every {every} on {cfg.store.url}; stop with Ctrl-C or SIGTERM", err=True)
 
     def once(current: Settings) -> job.RunReport:
-        ui = _ui(log_json, json_out)
+        ui = progress_ui(log_json, json_out)
         try:
             return job.run_once(current, stop=stop, ui=ui,
                                 password=os.environ.get(current.smtp.password_env, ""))
@@ -206,7 +207,6 @@ def watch(
                 ui.close()
 
     def on_report(report: job.RunReport | None, note: str) -> None:
-        nonlocal cfg
         if note:
             typer.echo(note, err=True)
             log.warning(note)
