@@ -78,9 +78,15 @@ def test_demo_runs_end_to_end_and_a_second_run_adds_and_sends_nothing(tmp_path: 
         finally:
             browser.close()
     finally:
-        proc.send_signal(signal.SIGINT)  # the newcomer's Ctrl-C
-        _, err = proc.communicate(timeout=60)
+        proc.send_signal(signal.SIGTERM)  # what a service manager sends; Ctrl-C takes the same path
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
     assert proc.returncode == 0, err[-2000:]
+    assert "stopping the demo" in err
 
     again = _start(folder, port, "--exit-after", "0")
     out, err = again.communicate(timeout=300)

@@ -12,11 +12,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 import webbrowser
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
@@ -32,6 +36,22 @@ def _articles(store_url: str) -> int:
     with open_store(store_url) as store:
         store.refresh()
         return sum(store.status_counts().values())
+
+
+@contextmanager
+def _interrupted_by(*signals: signal.Signals) -> Iterator[None]:
+    """Ctrl-C or SIGTERM stops the dashboard cleanly, even where the shell started us ignoring SIGINT
+    (a background job or a CI runner)."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    old = {s: signal.signal(s, handler) for s in signals}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 def _short_path(path: Path) -> str:
@@ -105,15 +125,20 @@ def demo(
         cfg = replay.settings(server.base, store_url, smtp_port=sink.port, dashboard_url=dashboard_url)
         say(f"Pantau demo: replaying {len(replay.corpus.load())} articles from {server.base}, store {store_url}")
         ui = running.progress_ui(False, json_out)
+        stop = job.Stop()
         try:
-            with job.run_lock(job.lock_path(cfg)):
-                report = job.run_once(cfg, now=replay.replay_now(), ui=ui, crawl_overrides=replay.CRAWL_OVERRIDES)
+            with stop.installed(), job.run_lock(job.lock_path(cfg)):
+                report = job.run_once(cfg, now=replay.replay_now(), stop=stop, ui=ui,
+                                      crawl_overrides=replay.CRAWL_OVERRIDES)
         except job.Busy as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
         finally:
             if isinstance(ui, running.Bars):
                 ui.close()
+        if stop.requested():
+            say(f"stopped ({stop.signal_name}) before the dashboard; `pantau demo` again carries on where it stopped")
+            return
         if report.failed:
             for line in running.summary(report, cfg):
                 say(line)
@@ -133,7 +158,8 @@ def demo(
             "pantau": "pantau" if shutil.which("pantau") else _short_path(Path(sys.executable).parent / "pantau")}
         args, env = streamlit_command(str(config), HOST, port)
         say(f"starting the dashboard on {dashboard_url}/ …")
-        with subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as dash:
+        with (subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as dash,
+              _interrupted_by(signal.SIGTERM, signal.SIGINT)):
             try:
                 if not wait_until_up(HOST, port, timeout=120):
                     dash.terminate()
