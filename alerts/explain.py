@@ -33,10 +33,17 @@ BODY_WORDS = 120  # the lead carries the story; a long tail of boilerplate would
 MAX_DOCS = 400
 
 
+# Words of Indonesian news pages' furniture that scraped bodies often keep inline ("Baca juga: …",
+# "Simak video …", "Halaman selanjutnya"); they say nothing about why coverage spiked.
+PAGE_FURNITURE = frozenset({"baca", "simak", "halaman", "selanjutnya", "berikutnya", "klik", "scroll",
+                            "advertisement"})
+
+
 @cache
 def stopwords() -> frozenset[str]:
     path = Path(__file__).resolve().parent / "data" / "stopwords-id.txt"
-    return frozenset(w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip())
+    listed = frozenset(w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip())
+    return listed | PAGE_FURNITURE
 
 
 @dataclass(kw_only=True, frozen=True)

@@ -147,3 +147,10 @@ def test_waspada_rests_on_weaker_evidence_than_siaga_and_only_within_its_factor(
     assert DetectorConfig().alpha < p < 1.0, p  # weaker than alpha: only the watch level can carry it
     assert verdict(0.5 * p / DetectorConfig().alpha)[0] == ""
     assert verdict(2.0 * p / DetectorConfig().alpha)[0] == "waspada"
+
+
+def test_page_furniture_never_explains_a_spike() -> None:
+    from alerts.explain import stopwords
+
+    assert {"baca", "simak", "halaman"} <= stopwords()
+    assert "banjir" not in stopwords() and "korupsi" not in stopwords()
