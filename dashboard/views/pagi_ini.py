@@ -41,8 +41,11 @@ def _card(code: str, now: dict[str, int], base: dict[str, int], scale: float, al
         for doc in alerts:
             level = "TIDAK ADA DATA" if doc.get("kind") == "no_data" else show.SEVERITY_NAMES.get(
                 str(doc.get("severity")), str(doc.get("severity")))
-            st.badge(f"Peringatan: {level}", color="red" if doc.get("severity") in ("siaga", "awas") else "orange",
-                     icon=":material/warning:")
+            watch = doc.get("watch") or {}
+            # A topic alert over the watched regions sits on their cards too: say which topic it is.
+            topic = f" · {show.topic_name(str(watch['topic']))}" if watch.get("topic") else ""
+            st.badge(f"Peringatan: {level}{topic}",
+                     color="red" if doc.get("severity") in ("siaga", "awas") else "orange", icon=":material/warning:")
         left, right = st.columns(2)
         change = f"{fmt.number(100 * (total - expected) / expected)}%" if expected >= 1 else None
         # More coverage is neither good nor bad; a rising negative share is bad (inverse: red when it goes up).
