@@ -17,12 +17,15 @@ import dataclasses
 import html
 import json
 import logging
+import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,6 +60,7 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 30_000
 BATCH = 500
 TIE_SLACK = 200  # rows ranked past a search page, to order bm25 ties across its end in one pass
+PARALLEL_MIN_MATCHES = 5_000  # below this, one statement ranks faster than a split does
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 
 SCHEMA = """
@@ -229,6 +233,10 @@ class SqliteStore(Store):
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self.optimised = True  # False runs the plain SQL of schema version 1 (bench/store.py compares them)
+        # Connections that rank one part of a broad search each (see _rank): one per core, up to 4.
+        self.search_workers = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                  else os.cpu_count() or 1)
+        self._executor: ThreadPoolExecutor | None = None
         con = self._con()
         con.executescript(SCHEMA)
         if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
@@ -280,7 +288,27 @@ class SqliteStore(Store):
         else:
             con.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction on this thread's connection; a search inside it ranks on that connection only."""
+        con = self._con()
+        if con.in_transaction:  # nested: the outer block's snapshot holds
+            yield
+            return
+        con.execute("BEGIN")
+        try:
+            con.execute("SELECT 1 FROM articles LIMIT 1").fetchall()  # the snapshot starts at the first read
+            self._local.snapshot = True
+            yield
+        finally:
+            self._local.snapshot = False
+            con.execute("COMMIT")
+
     def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
         with self._lock:
             for con in self._all:
                 con.close()
@@ -596,13 +624,13 @@ class SqliteStore(Store):
         if not parsed.positive:
             return self._browse(parsed.negative, filters, sort, page, size)
         con = self._con()
+        # Exclusions go into the FTS5 expression itself ("a NOT b" merges two doclists); an
+        # excluded phrase is absent from every row it leaves, so it adds exactly 0 to bm25.
+        match = f"({parsed.positive}) NOT ({parsed.negative})" if parsed.negative else parsed.positive
         # Unary +: FTS5 would otherwise take a rowid set as a list of lookups and rerun the query per rowid.
         clauses, params = self._rowid_sets(filters, "+articles_fts.rowid")
-        if parsed.negative:
-            clauses.append("+articles_fts.rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
-            params.append(parsed.negative)
         where = " AND ".join(["articles_fts MATCH ?", *clauses])
-        params = [parsed.positive, *params]
+        params = [match, *params]
         total = int(con.execute(f"SELECT COUNT(*) FROM articles_fts WHERE {where}", params).fetchone()[0])
         offset = (page - 1) * size
         if offset >= total:
@@ -614,11 +642,11 @@ class SqliteStore(Store):
             # next to nothing), and the plain query orders them newest first: fetch TIE_SLACK rows
             # past the page, so that a tie across the page's end is usually read in the same pass.
             need = offset + size
-            top = con.execute(f"SELECT rowid, {rank} FROM articles_fts WHERE {where} ORDER BY 2 LIMIT ?",
-                              [*params, need + TIE_SLACK]).fetchall()
+            top, complete = self._rank(where, params, need + TIE_SLACK, parallel=total >= PARALLEL_MIN_MATCHES)
+            top.sort(key=lambda row: row[1])
             if len(top) > need:
                 last = top[need - 1][1]
-                if top[-1][1] == last:  # the tie runs past what was fetched: order every match
+                if not complete(last):  # the tie runs past what was fetched: order every match
                     top = con.execute(
                         f"""SELECT articles_fts.rowid, {rank} FROM articles_fts JOIN articles a
                             ON a.rowid = articles_fts.rowid WHERE {where}
@@ -633,10 +661,7 @@ class SqliteStore(Store):
             direction = "ASC" if sort == "oldest" else "DESC"
             a_clauses, a_params = self._rowid_sets(filters, "a.rowid")
             a_clauses.append("a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
-            a_params.append(parsed.positive)
-            if parsed.negative:
-                a_clauses.append("a.rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
-                a_params.append(parsed.negative)
+            a_params.append(match)
             shown = [r for (r,) in con.execute(
                 f"""SELECT a.rowid FROM articles a WHERE {" AND ".join(a_clauses)}
                     ORDER BY a.published_at {direction}, a.id LIMIT ? OFFSET ?""",
@@ -644,16 +669,61 @@ class SqliteStore(Store):
             marks = ",".join("?" * len(shown))
             scores = dict(con.execute(  # unary + keeps FTS5 from re-running the query once per rowid
                 f"SELECT rowid, {rank} FROM articles_fts WHERE articles_fts MATCH ? AND +rowid IN ({marks})",
-                [parsed.positive, *shown]).fetchall())
+                [match, *shown]).fetchall())
         marks = ",".join("?" * len(shown))
         loaded = {rowid: (doc, title_hl, body_hl) for rowid, doc, title_hl, body_hl in con.execute(
             f"""SELECT articles_fts.rowid, a.doc, highlight(articles_fts, 0, '{MARK_OPEN}', '{MARK_CLOSE}'),
                        snippet(articles_fts, 1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', 24)
                 FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
                 WHERE articles_fts MATCH ? AND articles_fts.rowid IN ({marks})""",
-            [parsed.positive, *shown])}
+            [match, *shown])}
         hits = [self._hit(loaded[r][0], scores[r], loaded[r][1], loaded[r][2]) for r in shown]
         return SearchResult(total=total, hits=hits, page=page, size=size)
+
+    def _rank(self, where: str, params: list[Any], limit: int, *, parallel: bool
+              ) -> tuple[list[tuple[int, float]], Callable[[float], bool]]:
+        """The ``limit`` best (rowid, bm25) rows of each part of the rowid range, and a check.
+
+        Scoring every match is most of a broad search's time (a word in most articles means
+        tens of thousands of bm25 calls), and SQLite runs one statement on one core. bm25's
+        statistics (document count, average length, each phrase's document frequency) are
+        read from the whole index whatever the rowid range, so the rowid range split across
+        ``search_workers`` connections gives the very scores one statement gives, in a
+        fraction of the time. ``complete(last)`` says whether every row scoring ``last`` or
+        better was fetched (no part stopped at its limit inside a tie at ``last``).
+        """
+        sql = (f"SELECT rowid, bm25(articles_fts, 3.0, 1.0) FROM articles_fts WHERE {where} "
+               "AND articles_fts.rowid >= ? AND articles_fts.rowid <= ? ORDER BY 2 LIMIT ?")
+        con = self._con()
+        lo, hi = con.execute("SELECT MIN(rowid), MAX(rowid) FROM articles").fetchone()
+        snapshot = getattr(self._local, "snapshot", False)  # other connections would read a newer state
+        workers = self.search_workers if parallel and lo is not None and not snapshot else 1
+        if workers <= 1:
+            bounds = [(lo if lo is not None else 0, hi if hi is not None else 0)]
+        else:
+            cuts = [lo + (hi - lo + 1) * i // workers for i in range(workers + 1)]
+            bounds = [(a, b - 1) for a, b in pairwise(cuts) if b > a]
+
+        def part(span: tuple[int, int]) -> list[tuple[int, float]]:
+            return self._con().execute(sql, [*params, span[0], span[1], limit]).fetchall()
+
+        if len(bounds) == 1:
+            parts = [part(bounds[0])]
+        else:
+            pool = self._pool(len(bounds) - 1)
+            futures = [pool.submit(part, span) for span in bounds[1:]]
+            parts = [part(bounds[0]), *(f.result() for f in futures)]
+
+        def complete(last: float) -> bool:
+            return all(len(rows) < limit or rows[-1][1] > last for rows in parts)
+
+        return [row for rows in parts for row in rows], complete
+
+    def _pool(self, n: int) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=max(1, n), thread_name_prefix="pantau-search")
+            return self._executor
 
     def _browse(self, negative: str, filters: Filters | None, sort: str, page: int, size: int) -> SearchResult:
         """Search without words to match: newest (or oldest) first, walking the published_at index."""

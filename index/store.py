@@ -24,10 +24,11 @@ Semantics every backend must share (``tests/test_store_contract.py`` pins them):
 from __future__ import annotations
 
 import abc
+import contextlib
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -381,6 +382,17 @@ class Store(abc.ABC):
 
     def refresh(self) -> None:  # noqa: B027 - optional hook
         """Make every acknowledged write visible to searches (a no-op where writes are visible at once)."""
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads on this thread inside the block see the store as it was when the block began.
+
+        A long walk over a result (the CSV export reads it page by page) uses it so that
+        a write in the middle cannot move an article from one page to the next. Backends
+        without cheap snapshots (Elasticsearch: each request reads the latest refresh)
+        yield at once.
+        """
+        yield
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

@@ -117,11 +117,16 @@ def test_counts_follow_upserts_rescoring_and_deletes(store: SqliteStore) -> None
     same_answers(store)
 
 
+@pytest.mark.parametrize("workers", [1, 3])
 @pytest.mark.parametrize("slack", [1, 3, sqlite_store.TIE_SLACK])
-def test_fast_paths_answer_as_the_plain_sql(store: SqliteStore, monkeypatch: pytest.MonkeyPatch, slack: int) -> None:
+def test_fast_paths_answer_as_the_plain_sql(store: SqliteStore, monkeypatch: pytest.MonkeyPatch, slack: int,
+                                            workers: int) -> None:
     # Identical texts score identically: ties that cross page boundaries are ordered newest first, then by id,
-    # whether the tie ends within the rows ranked past the page (slack) or runs beyond them.
+    # whether the tie ends within the rows ranked past the page (slack) or runs beyond them, and whether one
+    # statement ranks every match or three connections rank a third of the rowid range each.
     monkeypatch.setattr(sqlite_store, "TIE_SLACK", slack)
+    monkeypatch.setattr(sqlite_store, "PARALLEL_MIN_MATCHES", 0)
+    store.search_workers = workers
     twins = [make(100 + i, "Banjir di Samarinda", "Banjir merendam Samarinda.", regions=("64.72",),
                   sentiment="negative", hours=i % 3) for i in range(7)]
     store.upsert(twins)
