@@ -1,4 +1,4 @@
-"""Entry point: ``streamlit run dashboard/app.py`` (what ``pantau dashboard`` runs).
+"""The pages' entry point; ``pantau dashboard`` serves it through ``serve.py`` (which adds the CSV route).
 
 It loads the configuration, opens the store once and checks it answers before any page runs,
 so a bad config or a store that is down is one clear message, never a traceback.

@@ -6,9 +6,6 @@ Every function takes the store URL as its first argument so that caches never mi
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +20,6 @@ from pantau.article import Article
 from pantau.settings import Settings
 
 TTL = 60  # seconds: a crawl lands every few minutes; a PR officer's reload should not hammer the store
-EXPORT_PAGE = 500
 
 
 def settings() -> Settings:
@@ -128,35 +124,3 @@ def source_activity(url: str, names: tuple[str, ...], now: datetime, tz: str, ba
 def article(url: str, article_id: str) -> Article | None:
     """Not cached: the Artikel page must show a relabel as soon as it is saved."""
     return store(url).get([article_id]).get(article_id)
-
-
-def export_rows(url: str, query: str, filters: Filters, sort: str) -> Iterator[list[str]]:
-    """Every hit of a search, page by page (the CSV is the whole result set, not the page shown)."""
-    s = store(url)
-    yield ["id", "published_at", "source", "title", "url", "regions", "sentiment", "topics"]
-    page = 1
-    while True:
-        result = s.search(query, filters, sort=sort, page=page, size=EXPORT_PAGE)
-        for hit in result.hits:
-            a = hit.article
-            yield [a.id, a.published_at.isoformat(), a.source, a.title, a.url, " ".join(a.regions),
-                   a.sentiment.label if a.sentiment else "unscored", " ".join(t.label for t in a.topics)]
-        if not result.hits or page * EXPORT_PAGE >= result.total:
-            return
-        page += 1
-
-
-def export_csv(url: str, query: str, filters: Filters, sort: str) -> bytes:
-    """The whole result set as UTF-8 CSV, read from the store page by page (``EXPORT_PAGE`` hits a query).
-
-    Streamlit calls this only when the download button is pressed (a deferred download), so a page
-    view never pays for it; the finished file is handed to Streamlit as bytes, which it serves.
-    """
-    out = io.BytesIO()
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    writer = csv.writer(text)
-    for row in export_rows(url, query, filters, sort):
-        # A cell that starts with = + - @ would be a formula in a spreadsheet: scraped titles are hostile.
-        writer.writerow(["'" + cell if cell[:1] in ("=", "+", "-", "@") else cell for cell in row])
-    text.detach()
-    return out.getvalue()

@@ -7,11 +7,14 @@ assertions read the DOM that Chromium built (what the officer sees, not what the
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -160,6 +163,25 @@ def test_hostile_article_is_inert_text_in_the_dom_chromium_built(server: str, br
     browser.open(server + "/cari?q=script", 1400, READY)
     assert browser.evaluate("document.querySelectorAll('a[href^=\"javascript:\"], img[src=\"x\"]').length") == 0
     assert HOSTILE_TITLE in body_text(browser)
+
+
+def test_cari_csv_streams_the_whole_result_from_the_link_the_page_shows(server: str, browser: Browser) -> None:
+    browser.open(server + "/cari?q=banjir", 1400, READY)
+    href = browser.evaluate("""Array.from(document.querySelectorAll('a'))
+        .filter(a => a.textContent.includes('Unduh CSV')).map(a => a.href)""")
+    assert isinstance(href, list) and len(href) == 1, href
+    with urllib.request.urlopen(href[0], timeout=30) as resp:
+        assert resp.headers["Transfer-Encoding"] == "chunked"  # streamed, no length known up front
+        assert resp.headers["Content-Type"].startswith("text/csv")
+        assert resp.headers["Content-Disposition"].startswith('attachment; filename="pantau-cari-')
+        rows = list(csv.reader(io.StringIO(resp.read().decode("utf-8"))))
+    assert rows[0][:4] == ["id", "published_at", "source", "title"]
+    assert len(rows) == 1 + 13 and len({r[0] for r in rows[1:]}) == 13  # "13 artikel", each once
+    assert HOSTILE_TITLE in [r[3] for r in rows]
+    forged = href[0].replace("sig=", "sig=0")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged, timeout=30)
+    assert refused.value.code == 403 and "tidak sah" in refused.value.read().decode("utf-8")
 
 
 def test_a_damaged_store_is_one_clear_message_without_a_traceback(tmp_path: Path, browser: Browser) -> None:

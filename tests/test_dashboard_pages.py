@@ -22,7 +22,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from alerts.email import Envelope, alert_link
-from dashboard import data, params, show
+from dashboard import export, params, show
 from index import Filters
 from index.elastic import ElasticStore
 from index.sqlite import SqliteStore
@@ -52,6 +52,15 @@ def fresh_caches(monkeypatch: pytest.MonkeyPatch, config: str) -> Iterator[None]
     yield
     st.cache_data.clear()
     st.cache_resource.clear()  # closes the stores (on_release)
+
+
+def export_of(at: AppTest) -> export.Export:
+    """The search behind Cari's "Unduh CSV" link, read back the way the server's route reads it."""
+    (button,) = at.get("link_button")
+    assert str(button.proto.label).startswith("Unduh CSV (semua ")
+    path, _, query = str(button.proto.url).partition("?")
+    assert path == export.PATH
+    return export.read(dict(parse_qsl(query)))
 
 
 def app(monkeypatch: pytest.MonkeyPatch, url: str, page: str = "", **query: str) -> AppTest:
@@ -123,11 +132,14 @@ def test_cari_highlights_paging_and_csv_of_the_whole_result(monkeypatch: pytest.
     assert paged.query_params["sentiment"] == "negative" and paged.query_params["region"] == "64.72"
     assert paged.number_input(key="cari_page").value == 1
     assert any("menampilkan 1–20" in m.value for m in paged.markdown)
-    monkeypatch.setattr(data, "EXPORT_PAGE", 5)  # the export walks the pages: 13 hits need three
-    csv_text = data.export_csv(world, "banjir", Filters(), "newest").decode("utf-8")
+    # The page links the CSV of the whole result: the link names this search, and the export walks its pages.
+    wanted = export_of(app(monkeypatch, world, "cari", q="banjir"))
+    assert wanted.query == "banjir" and wanted.sort == "relevance"
+    monkeypatch.setattr(export, "EXPORT_PAGE", 5)  # 13 hits need three pages
     with SqliteStore(world) as store:
-        expected = store.search("banjir", Filters()).total
-    assert expected == 13 and len(csv_text.strip().splitlines()) == expected + 1  # header + every hit
+        expected = [h.article.id for h in store.search("banjir", Filters(), size=100).hits]
+        rows = list(csv.reader(io.StringIO(b"".join(export.chunks(store, wanted, size=200)).decode("utf-8"))))
+    assert len(expected) == 13 and [r[0] for r in rows] == ["id", *expected]  # header + every hit, in order
 
 
 def test_artikel_renders_hostile_markup_as_text_and_relabels(monkeypatch: pytest.MonkeyPatch, world: str) -> None:
@@ -267,8 +279,10 @@ def test_cari_source_type_filter_and_its_csv(monkeypatch: pytest.MonkeyPatch, wo
     assert not social.get("page_link")
     bad = app(monkeypatch, world, "cari", source_type="televisi")
     assert any("jenis sumber tidak dikenal: televisi" in w.value for w in bad.warning)
-    rows = list(csv.reader(io.StringIO(data.export_csv(world, "", Filters(sources=("pupr-samarinda",)), "oldest")
-                                      .decode("utf-8"))))
+    wanted = export_of(government)  # the CSV link carries the sources that "government" stands for
+    assert wanted.filters.sources == ("pupr-samarinda",)
+    with SqliteStore(world) as store:
+        rows = list(csv.reader(io.StringIO(b"".join(export.chunks(store, wanted)).decode("utf-8"))))
     assert rows[0][0] == "id" and sorted(r[3] for r in rows[1:]) == sorted(GOVERNMENT)
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from alerts import fmt
-from dashboard import data, params, show
+from dashboard import data, export, params, show
 from index import Filters
 from index.store import SENTIMENT_BUCKETS, SORTS, Hit
 from pantau import regions
@@ -116,11 +116,10 @@ def render() -> None:
         summary += f", menampilkan {fmt.number(first)}–{fmt.number(first + len(result.hits) - 1)}"
     st.markdown(summary)
     if result.total:
-        stamp = datetime.now(UTC).astimezone(ZoneInfo(tz)).strftime("%Y%m%d-%H%M")
-        st.download_button(f"Unduh CSV (semua {fmt.number(result.total)} hasil)",
-                           lambda: data.export_csv(url, query, filters, sort),
-                           file_name=f"pantau-cari-{stamp}.csv", mime="text/csv", on_click="ignore",
-                           icon=":material/download:")
+        # A plain link to the server's CSV route: the file streams to the browser as it is written.
+        st.link_button(f"Unduh CSV (semua {fmt.number(result.total)} hasil)",
+                       export.link(export.Export(query=query, filters=filters, sort=sort)),
+                       icon=":material/download:")
     else:
         st.info("Tidak ada artikel yang cocok. Coba kata kunci lain atau longgarkan filter.")
     for hit in result.hits:

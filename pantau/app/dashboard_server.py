@@ -1,4 +1,4 @@
-"""How the dashboard is served: ``streamlit run dashboard/app.py`` with the office's configuration."""
+"""How the dashboard is served: ``streamlit run dashboard/serve.py`` (pages and CSV route), configured."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def streamlit_command(config_path: str, host: str, port: int) -> tuple[list[str]
     env = dict(os.environ)
     if config_path != "<defaults>":
         env["PANTAU_CONFIG"] = str(Path(config_path).resolve())
-    app_path = str(Path(dashboard_pkg.__file__).resolve().parent / "app.py")
+    app_path = str(Path(dashboard_pkg.__file__).resolve().parent / "serve.py")
     args = [sys.executable, "-m", "streamlit", "run", app_path, "--server.address", host, "--server.port", str(port),
             "--server.headless", "true", "--client.showErrorDetails", "none", "--client.toolbarMode", "viewer",
             "--browser.gatherUsageStats", "false"]
