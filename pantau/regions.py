@@ -50,7 +50,7 @@ CAPITAL_STOPLIST = frozenset(
         "bula", "maba", "raha", "borong", "kota agung", "kota prabumulih", "limapuluh", "martapura",
         "sukadana", "parigi", "tanah merah", "menteng", "koja", "kembangan", "cakung", "kebayoran baru",
         "pulau pramuka", "gido", "tiom", "daik", "dobo", "koba", "mbay", "karang baru", "sumohai",
-        "lahomi", "rasiei", "botawa", "kigamani", "burmeso", "tirawuta", "panyabungan",
+        "lahomi", "rasiei", "botawa", "kigamani", "burmeso", "tirawuta", "panyabungan", "kisaran",
     }
 )
 # Words before a name that make it a street or a vessel, not the region ("Jalan Samarinda", "KM Bontang").
