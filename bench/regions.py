@@ -155,7 +155,8 @@ def main() -> None:
             for k, item in enumerate(items):
                 pred = got["current"][k]  # type: ignore[index]
                 if item["split"] == "tune" and sorted(item["codes"]) != pred:
-                    print(f"  {item['id']} [{item['category']}] gold={item['codes']} got={pred} :: {item['text'][:100]}")
+                    print(f"  {item['id']} [{item['category']}] gold={item['codes']} got={pred} :: "
+                          f"{item['text'][:100]}")
 
         if not args.corpus.exists():
             print(f"\nspeed: skipped, {args.corpus} not found (give --corpus)")
