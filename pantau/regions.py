@@ -563,6 +563,15 @@ class Tagger:
         return None
 
 
+def article_codes(matches: Iterable[Match]) -> tuple[str, ...]:
+    """The codes an article carries: each region matched, then each kecamatan its evidence names, so a
+    store that expands codes to their ancestors can answer a filter on ``64.09.04`` (Sepaku)."""
+    codes = [m.code for m in matches]
+    for m in matches:
+        codes.extend(e.code for e in m.evidence if e.code.count(".") == 2)
+    return tuple(dict.fromkeys(codes))
+
+
 @functools.cache
 def _default_tagger() -> Tagger:
     gaz = gazetteer()
