@@ -17,7 +17,7 @@ from typing import IO
 
 from index.store import Rejection, Store
 from pantau.article import Article, InvalidArticle
-from pantau.regions import Tagger
+from pantau.regions import Tagger, article_codes
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def parse_lines(lines: Iterable[str], tagger: Tagger, report: LoadReport) -> Ite
         if "regions" not in raw:
             matches = tagger.tag(article.body, title=article.title)
             article = article.replace(
-                regions=tuple(m.code for m in matches),
+                regions=article_codes(matches),
                 region_evidence=tuple(e for m in matches for e in m.evidence),
             )
         yield article

@@ -9,6 +9,14 @@ asks more of names that are also common words: a capital letter, or a place cont
 
 Aliases live in ``pantau/data/region_aliases.csv``; names and capitals come from the
 Kemendagri gazetteer in ``pantau/data/{provinces,regencies}.csv``.
+
+Below the regencies, ``pantau/data/districts/<province>.csv`` (kecamatan) and
+``pantau/data/villages/<province>.csv`` (desa/kelurahan) let local news that names only
+"Sepaku" or "Desa Bumi Harapan" reach the regency's card: such a match tags the regency and
+its evidence carries the kecamatan code (``64.09.04``). Village names are often common words
+or shared across Indonesia ("Sumber Rejo"), so a village counts only after "Desa",
+"Kelurahan" or "Kampung", or with its kecamatan or regency named nearby. Adding another
+province's kecamatan and desa is a matter of dropping two CSV files in those folders.
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ CAPITAL_STOPLIST = frozenset(
         "bula", "maba", "raha", "borong", "kota agung", "kota prabumulih", "limapuluh", "martapura",
         "sukadana", "parigi", "tanah merah", "menteng", "koja", "kembangan", "cakung", "kebayoran baru",
         "pulau pramuka", "gido", "tiom", "daik", "dobo", "koba", "mbay", "karang baru", "sumohai",
-        "lahomi", "rasiei", "botawa", "kigamani", "burmeso", "tirawuta", "panyabungan",
+        "lahomi", "rasiei", "botawa", "kigamani", "burmeso", "tirawuta", "panyabungan", "kisaran",
     }
 )
 # Words before a name that make it a street or a vessel, not the region ("Jalan Samarinda", "KM Bontang").
@@ -51,10 +59,39 @@ NON_PLACE_PREFIX = frozenset(
     {"jalan", "jl", "jln", "gang", "gg", "km", "kmp", "kri", "tb", "mv", "mt", "teluk", "selat", "sungai",
      "danau", "jembatan", "bengawan"}
 )
-# A place followed by one of these is abroad ("Malaka, Malaysia").
+# A place followed by one of these is abroad ("Malaka, Malaysia", "Kampar, Perak").
 FOREIGN_LOCATORS = re.compile(
-    r"\s*,\s*(Malaysia|Singapura|Singapore|Brunei|Thailand|Filipina|Vietnam|Australia|Timor Leste|Papua Nugini|"
-    r"Tiongkok|China|Jepang|India|Arab Saudi|Belanda|Amerika)\b"
+    r"\s*[,(]\s*(Malaysia|Singapura|Singapore|Brunei|Thailand|Filipina|Vietnam|Australia|Timor Leste|Papua Nugini|"
+    r"Tiongkok|China|Jepang|India|Arab Saudi|Belanda|Amerika|Sabah|Sarawak|Johor|Kedah|Perak|Selangor|Penang|"
+    r"Kelantan|Pahang|Terengganu|Perlis|Negeri Sembilan|Timor-Leste)\b"
+)
+# Words that place the next name: a kecamatan ("Kecamatan Sepaku") or a village ("Desa Bumi Harapan").
+DISTRICT_LOCATORS = frozenset({"kecamatan", "kec", "camat", "kapolsek", "polsek", "koramil", "danramil"})
+VILLAGE_LOCATORS = frozenset({"desa", "kelurahan", "kel", "kampung", "kampong", "ds", "kades", "lurah"})
+# Village names made of these words, or Javanese transmigration names ending in them, recur all over
+# Indonesia ("Sumber Rejo", "Sidomulyo", "Karang Anyar"): a locator alone does not place them in Kaltim.
+GENERIC_VILLAGE_WORDS = frozenset(
+    {
+        "sumber", "rejo", "karang", "anyar", "sido", "mulyo", "margo", "jaya", "makmur", "sari", "baru",
+        "indah", "bakti", "bhakti", "rahayu", "agung", "asri", "sentosa", "mulya", "mukti", "tani", "mekar",
+        "tanjung", "sungai", "bukit", "teluk", "batu", "muara", "simpang", "suka", "tunas", "karya", "maju",
+        "sejahtera", "damai", "permai", "lestari", "kencana", "raya", "tengah", "utara", "selatan", "barat", "timur",
+        "ilir", "ulu", "hulu", "hilir", "lama", "seberang", "dalam", "luar", "pasir", "gunung", "rantau", "pulau",
+        "kampung", "tanah", "air", "purwo", "wono", "joyo", "dadi", "manunggal", "panjang", "benua", "jawa", "bugis",
+        "dayak", "melayu", "madura", "toraja", "sunda", "mandar", "buton", "flores", "timor", "lombok", "api",
+        "merdeka", "mandiri", "sejati", "setia", "budi", "rukun", "bangun", "mulia", "baka", "kota", "pantai",
+        "tepian", "long", "loa", "sepakat", "sidorejo", "sidodadi", "sukarame", "sukamaju", "mentari",
+    }
+)
+GENERIC_VILLAGE_SUFFIXES = (
+    "rejo", "mulyo", "harjo", "sari", "jaya", "agung", "makmur", "dadi", "mukti", "asri", "rahayu",
+)
+SUPPORT_WINDOW = 300  # characters: "nearby" for a village or kecamatan and the regency that backs it
+# Between a sentence-initial word and the word before it: the end of a sentence, a quote, a colon or a bracket.
+SENTENCE_END_RE = re.compile(r"[.!?\n:;\"“”'‘’(\[]\s*$")
+# Words that place a kecamatan whose name is also a common word ("di Waru", "warga Sambutan").
+DISTRICT_CONTEXT = frozenset(
+    {"di", "ke", "dari", "asal", "warga", "wilayah", "kawasan", "daerah", "masyarakat", "menuju", "sekitar"}
 )
 KABUPATEN_FORMS = ("kabupaten", "kab", "pemkab", "bupati", "kabupaten administrasi")
 KOTA_FORMS = ("kota", "pemkot", "kotamadya", "wali kota", "walikota", "walkot", "kota administrasi")
@@ -105,12 +142,43 @@ class Region:
     capital: str
 
 
-class Gazetteer:
-    """All Indonesian provinces and regencies/cities, keyed by Kemendagri code."""
+@dataclass(frozen=True)
+class Village:
+    code: str  # "64.09.04.2001"
+    district_code: str  # "64.09.04"
+    name: str
 
-    def __init__(self, regions: Iterable[Region]) -> None:
+
+class Gazetteer:
+    """All Indonesian provinces and regencies/cities, keyed by Kemendagri code, plus the kecamatan
+    (``districts``, level "district") and desa/kelurahan (``villages``) of the provinces that ship them.
+
+    ``regions`` and ``children`` hold provinces and regencies only; ``by_code`` knows districts too,
+    so an article can carry ``64.09.04`` and a search can filter on it.
+    """
+
+    def __init__(
+        self, regions: Iterable[Region], districts: Iterable[Region] = (), villages: Iterable[Village] = ()
+    ) -> None:
         self.regions = list(regions)
+        self.districts = list(districts)
+        self.villages = list(villages)
         self.by_code = {r.code: r for r in self.regions}
+        for d in self.districts:
+            regency = ".".join(d.code.split(".")[:2])
+            if regency not in self.by_code or self.by_code[regency].level == "province" or d.code.count(".") != 2:
+                raise ValueError(f"district {d.code} {d.name!r}: not a kecamatan code under a known regency")
+            self.by_code[d.code] = d
+        for v in self.villages:
+            if v.district_code not in self.by_code or not v.code.startswith(v.district_code + "."):
+                raise ValueError(f"village {v.code} {v.name!r}: unknown kecamatan {v.district_code!r}")
+
+    def regency_of(self, code: str) -> str:
+        """The regency/city a code lies in (itself for a regency, ``""`` for a province)."""
+        return ".".join(code.split(".")[:2]) if "." in code else ""
+
+    def districts_of(self, code: str) -> list[Region]:
+        return [d for d in self.districts if d.code.startswith(code + ".")]
 
     def ancestors(self, code: str) -> list[str]:
         """The code and its parents, province first: ``64.72`` → ``["64", "64.72"]``."""
@@ -126,6 +194,23 @@ class Gazetteer:
 
 def _data_file(name: str) -> Any:
     return resources.files("pantau").joinpath("data", name)
+
+
+def _csv_rows(handle: Iterable[str]) -> list[dict[str, str]]:
+    return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+def _data_folder_rows(folder: str) -> list[dict[str, str]]:
+    """Rows of every ``pantau/data/<folder>/*.csv`` (one file per province), in file-name order."""
+    base = _data_file(folder)
+    if not base.is_dir():
+        return []
+    rows: list[dict[str, str]] = []
+    for entry in sorted(base.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".csv"):
+            with entry.open(encoding="utf-8") as f:
+                rows.extend(_csv_rows(f))
+    return rows
 
 
 @functools.cache
@@ -148,20 +233,42 @@ def gazetteer() -> Gazetteer:
                     province_code=row["province_code"], capital=row["capital"],
                 )
             )
-    return Gazetteer(regions)
+    districts = [
+        Region(
+            code=row["code"], name=row["name"], display=f"Kecamatan {row['name']}", level="district",
+            province_code=row["code"].split(".")[0], capital="",
+        )
+        for row in _data_folder_rows("districts")
+    ]
+    villages = [
+        Village(code=row["code"], district_code=row["district_code"], name=row["name"])
+        for row in _data_folder_rows("villages")
+    ]
+    return Gazetteer(regions, districts, villages)
+
+
+@functools.cache
+def _district_rules() -> dict[str, str]:
+    return {row["code"]: row.get("rule") or "" for row in _data_folder_rows("districts")}
 
 
 @dataclass(frozen=True)
 class Alias:
     text: str
     key: tuple[str, ...]
-    code: str | None  # None: a blocking phrase or an ambiguous name
-    kind: str  # name | form | abbrev | nickname | capital | watch-term | block | ambiguous
-    rule: str = ""  # "" | "case" | "context"
+    code: str | None  # None: a blocking phrase, an ambiguous name, or a village shared by kecamatan (``alts``)
+    kind: str  # name | form | abbrev | nickname | capital | watch-term | block | ambiguous | district | village
+    rule: str = ""  # "" | "case" | "word" | "context" | "form" | "locator" (village)
+    alts: tuple[str, ...] = ()  # a village name shared by several kecamatan: their codes
 
     @property
     def strength(self) -> str:
-        return "weak" if self.kind == "capital" else "strong"
+        return "weak" if self.kind in ("capital", "district", "village") else "strong"
+
+    @property
+    def generic(self) -> bool:
+        """A village name found all over Indonesia: a locator alone does not place it."""
+        return any(t in GENERIC_VILLAGE_WORDS or t.endswith(GENERIC_VILLAGE_SUFFIXES) for t in self.key)
 
 
 @dataclass(frozen=True)
@@ -180,8 +287,7 @@ class Match:
 
 def read_alias_table() -> list[dict[str, str]]:
     with _data_file("region_aliases.csv").open(encoding="utf-8") as f:
-        lines = [line for line in f if not line.startswith("#")]
-    return list(csv.DictReader(lines))
+        return _csv_rows(f)
 
 
 def build_aliases(gaz: Gazetteer, watch_terms: Mapping[str, Iterable[str]] | None = None) -> list[Alias]:
@@ -243,12 +349,45 @@ def build_aliases(gaz: Gazetteer, watch_terms: Mapping[str, Iterable[str]] | Non
             raise ValueError(f"region_aliases.csv: alias {row['alias']!r} names unknown code {code!r}")
         put(row["alias"], code, row["kind"], row["rule"])
 
+    # Kecamatan: a name already taken stays with its owner unless that is the same regency's capital or
+    # name ("Penajam", "Tanjung Redeb", "Tenggarong"), which the kecamatan refines.
+    rules = _district_rules()
+    for d in gaz.districts:
+        key = _key(d.name)
+        old = table.get(key)
+        if old is not None and not (
+            old.code is not None and gaz.regency_of(old.code) == gaz.regency_of(d.code) and old.kind != "form"
+        ):
+            continue
+        put(d.name, d.code, "district", rules.get(d.code, "case"))
+    # Villages: never over a name already taken; one shared by kecamatan keeps them all as candidates.
+    by_key: dict[tuple[str, ...], list[Village]] = {}
+    for v in gaz.villages:
+        by_key.setdefault(_key(v.name), []).append(v)
+    for key, villages in by_key.items():
+        if not key or key in table:
+            continue
+        alts = tuple(dict.fromkeys(v.district_code for v in villages))
+        table[key] = Alias(
+            text=villages[0].name, key=key, code=alts[0] if len(alts) == 1 else None, kind="village",
+            rule="locator", alts=alts,
+        )
+
     for code, terms in (watch_terms or {}).items():
         if code not in gaz.by_code:
             raise ValueError(f"watch-term region {code!r} is not a Kemendagri code")
         for term in terms:
             put(term, code, "watch-term")
     return list(table.values())
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A kecamatan, village or sentence-initial common word that its surroundings must back."""
+
+    alias: Alias
+    evidence: RegionEvidence
+    need: str  # "near": its regency nearby | "locator": no other province instead | "province": same province nearby
 
 
 class Tagger:
@@ -263,12 +402,16 @@ class Tagger:
             bucket.sort(key=lambda a: len(a.key), reverse=True)
 
     def tag(self, text: str = "", *, title: str = "") -> list[Match]:
-        """Tag the title and the body; a region found in either is returned once with all its evidence."""
+        """Tag the title and the body; a region found in either is returned once with all its evidence.
+
+        A kecamatan or village tags its regency; the evidence keeps the kecamatan code (``64.09.04``).
+        """
         evidence: dict[str, list[RegionEvidence]] = {}
         for field_name, value in (("title", title), ("body", text)):
             if value:
                 for ev in self._scan(value, field_name):
-                    evidence.setdefault(ev.code, []).append(ev)
+                    owner = self.gaz.regency_of(ev.code) if ev.code.count(".") > 1 else ev.code
+                    evidence.setdefault(owner, []).append(ev)
         return [
             Match(code=code, name=self.gaz.display(code), evidence=tuple(evs))
             for code, evs in evidence.items()
@@ -284,90 +427,149 @@ class Tagger:
             if 0 < len(words) <= 4 and all(w[0].isupper() for w in words):
                 dateline_end = m.start("place") + len(place)
         found: list[RegionEvidence] = []
+        pending: list[_Pending] = []
         i = 0
         while i < len(toks):
             match = self._match_at(text, toks, i, dateline_end)
             if match is None:
                 i += 1
                 continue
-            alias, n = match
+            alias, n, verdict = match
             start = toks[i][1]
-            if alias.code is not None and self._not_the_region(alias, text, toks, i, n, dateline_end):
+            code = alias.code or (alias.alts[0] if alias.alts else None)
+            if code is None or self._not_the_region(alias, text, toks, i, n, dateline_end):
                 i += n
                 continue
-            if alias.code is not None:
-                in_dateline = start < dateline_end
-                found.append(
-                    RegionEvidence(
-                        code=alias.code,
-                        alias=text[start : toks[i + n - 1][2]],
-                        field="dateline" if in_dateline and field_name == "body" else field_name,
-                        start=start,
-                        strength="strong" if in_dateline else alias.strength,
-                    )
-                )
+            in_dateline = start < dateline_end
+            ev = RegionEvidence(
+                code=code,
+                alias=text[start : toks[i + n - 1][2]],
+                field="dateline" if in_dateline and field_name == "body" else field_name,
+                start=start,
+                strength="strong" if in_dateline else alias.strength,
+            )
+            if verdict == "yes":
+                found.append(ev)
+            else:
+                pending.append(_Pending(alias, ev, verdict))
             i += n
+        if pending:
+            found.extend(self._backed(pending, found))
+            found.sort(key=lambda e: e.start)
         return found
+
+    def _backed(self, pending: list[_Pending], found: list[RegionEvidence]) -> list[RegionEvidence]:
+        """The pending names that the confirmed regions around them support."""
+        gaz = self.gaz
+        provinces = {e.code.split(".")[0] for e in found}
+        out: list[RegionEvidence] = []
+        for p in pending:
+            near = [e.code for e in found if abs(e.start - p.evidence.start) <= SUPPORT_WINDOW]
+            own_province = p.evidence.code.split(".")[0]
+            if p.need == "province":
+                if any(c.split(".")[0] == own_province for c in near):
+                    out.append(p.evidence)
+                continue
+            candidates = p.alias.alts or (p.evidence.code,)
+            near_regencies = {gaz.regency_of(c) for c in near}
+            backed = [c for c in candidates if gaz.regency_of(c) in near_regencies]
+            if len({gaz.regency_of(c) for c in backed}) == 1:
+                best = next((c for c in backed if c in near), backed[0])
+                out.append(dataclasses.replace(p.evidence, code=best))
+                continue
+            regencies = {gaz.regency_of(c) for c in candidates}
+            elsewhere = bool(provinces) and own_province not in provinces
+            if p.need == "locator" and not elsewhere and len(regencies) == 1 and not (
+                p.alias.kind == "village" and p.alias.generic
+            ):
+                code = candidates[0] if len(candidates) == 1 else regencies.pop()
+                out.append(dataclasses.replace(p.evidence, code=code))
+        return out
 
     def _match_at(
         self, text: str, toks: list[tuple[str, int, int]], i: int, dateline_end: int
-    ) -> tuple[Alias, int] | None:
+    ) -> tuple[Alias, int, str] | None:
         for alias in self.index.get(toks[i][0], ()):
             n = len(alias.key)
             if tuple(t for t, _, _ in toks[i : i + n]) != alias.key:
                 continue
-            if alias.rule and not self._rule_holds(alias, text, toks, i, dateline_end):
+            verdict = self._verdict(alias, text, toks, i, dateline_end) if alias.rule else "yes"
+            if verdict is None:
                 continue
-            return alias, n
+            return alias, n, verdict
         return None
 
     def _not_the_region(
         self, alias: Alias, text: str, toks: list[tuple[str, int, int]], i: int, n: int, dateline_end: int
     ) -> bool:
-        """A bare name that is a street, a vessel, or a place located in another province."""
-        if alias.kind not in ("name", "capital", "abbrev", "nickname"):
+        """A bare name that is a street, a vessel, or a place located in another province or abroad."""
+        if alias.kind not in ("name", "capital", "abbrev", "nickname", "district", "village"):
             return False
         if i > 0 and toks[i - 1][0] in NON_PLACE_PREFIX:
             return True
         if i > 1 and toks[i - 1][0] == "raya" and toks[i - 2][0] in NON_PLACE_PREFIX:  # "Jl. Raya Singkil"
             return True
-        if not alias.rule or i + n >= len(toks):
-            return False
         if FOREIGN_LOCATORS.match(text, toks[i + n - 1][2]):
             return True
+        if not alias.rule or i + n >= len(toks):
+            return False
         # "Kuningan, Jakarta Selatan" or "Ketapang, Banyuwangi (Jawa Timur)": a local place name followed
         # by the region that contains it. Only a province, or a Jakarta city, counts as such a locator,
-        # so lists like "Medan, Makassar dan Padang" keep every city.
+        # so lists like "Medan, Makassar dan Padang" keep every city. A kecamatan or village is placed
+        # by any region after it ("Waru, Sidoarjo").
         between = text[toks[i + n - 1][2] : toks[i + n][1]]
         if between.strip() not in (",", "("):
             return False
         follower = self._match_at(text, toks, i + n, dateline_end)
-        if follower is None or follower[0].code is None:
+        if follower is None or follower[0].code is None or follower[0].kind == "village":
             return False
         other = self.gaz.by_code[follower[0].code]
-        mine = self.gaz.by_code[alias.code or ""]
+        mine = self.gaz.by_code[alias.code or alias.alts[0]]
+        if alias.kind in ("district", "village"):
+            return other.province_code != mine.province_code
         locator = other.level == "province" or (other.code.startswith("31.") and other.code != "31")
         return locator and other.province_code != mine.province_code
 
     @staticmethod
-    def _rule_holds(
-        alias: Alias, text: str, toks: list[tuple[str, int, int]], i: int, dateline_end: int
-    ) -> bool:
+    def _verdict(alias: Alias, text: str, toks: list[tuple[str, int, int]], i: int, dateline_end: int) -> str | None:
+        """Whether a name with a rule counts here: "yes", no (None), or a condition left for the whole text."""
         start = toks[i][1]
         # Capitals are evidence only in text that uses them; a lowercased corpus gives no case signal.
         if not text[start].isupper() and any(c.isupper() for c in text):
-            return False
-        if alias.rule == "case" or start < dateline_end:
-            return True
+            return None
+        if start < dateline_end:
+            return "yes"
+        prev = toks[i - 1][0] if i > 0 else ""
+        if alias.kind == "village":
+            return "locator" if prev in VILLAGE_LOCATORS else "near"
+        if alias.kind == "district":
+            if alias.rule != "context":
+                return "yes"
+            return "locator" if prev in DISTRICT_LOCATORS or prev in DISTRICT_CONTEXT else "near"
+        if alias.rule == "case":
+            return "yes"
         if alias.rule == "form":
-            return False
-        # rule == "context": a place word before it, or ", <Province>" after it.
-        if i > 0 and toks[i - 1][0] in PLACE_CONTEXT:
-            return True
+            return None
+        if prev in PLACE_CONTEXT:
+            return "yes"
         end = toks[i + len(alias.key) - 1][2]
-        after = text[end : end + 30]
-        return bool(re.match(r"\s*,\s*(Jawa|Sumatera|Sulawesi|Kalimantan|Nusa|Papua|Maluku|Banten|Bali|Lampung|Riau)",
-                             after))
+        if re.match(r"\s*,\s*(Jawa|Sumatera|Sulawesi|Kalimantan|Nusa|Papua|Maluku|Banten|Bali|Lampung|Riau)",
+                    text[end : end + 30]):
+            return "yes"
+        if alias.rule == "word":
+            # A common word capitalised at the start of a sentence says nothing; inside one it names the place.
+            initial = not text[:start].strip() if i == 0 else SENTENCE_END_RE.search(text, toks[i - 1][2], start)
+            return "province" if initial else "yes"
+        return None
+
+
+def article_codes(matches: Iterable[Match]) -> tuple[str, ...]:
+    """The codes an article carries: each region matched, then each kecamatan its evidence names, so a
+    store that expands codes to their ancestors can answer a filter on ``64.09.04`` (Sepaku)."""
+    codes = [m.code for m in matches]
+    for m in matches:
+        codes.extend(e.code for e in m.evidence if e.code.count(".") == 2)
+    return tuple(dict.fromkeys(codes))
 
 
 @functools.cache

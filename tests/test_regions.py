@@ -166,3 +166,29 @@ def test_gazetteer_files_carry_attribution() -> None:
     assert "MIT" in source and "Kepmendagri" in source
     with (Path(regions.__file__).parent / "data" / "regencies.csv").open(encoding="utf-8") as f:
         assert sum(1 for _ in csv.DictReader(f)) == 514
+
+
+def test_a_kecamatan_tags_its_regency_and_search_finds_it_by_kecamatan(tmp_path: Path) -> None:
+    import json
+
+    from tests.test_cli import pantau
+
+    [m] = tagger().tag("Warga Sepaku mengeluhkan air bersih")
+    assert m.code == "64.09" and [e.code for e in m.evidence] == ["64.09.04"]
+    assert regions.article_codes([m]) == ("64.09", "64.09.04")
+    assert codes("Sambutan hangat warga untuk tamu") == []  # a speech, not Kecamatan Sambutan
+    assert codes("di kota bangun , marelan , dan simpang kantor medan") == ["12.71"]
+    lines = [
+        {"url": "https://kaltim.example/1", "title": "Air bersih", "body": "Warga Sepaku mengeluhkan air bersih.",
+         "source": "antara-kaltim", "published_at": "2025-07-01T09:00:00+08:00"},
+        {"url": "https://kaltim.example/2", "title": "Banjir", "body": "Banjir di Penajam Paser Utara.",
+         "source": "antara-kaltim", "published_at": "2025-07-01T10:00:00+08:00"},
+    ]
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    env = {"PANTAU_STORE": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    assert pantau("index", "load", str(path), cwd=tmp_path, env=env).returncode == 0
+    sepaku = json.loads(pantau("search", "--region", "64.09.04", "--json", cwd=tmp_path, env=env).stdout)
+    assert [h["url"] for h in sepaku["hits"]] == ["https://kaltim.example/1"]
+    ppu = json.loads(pantau("search", "--region", "64.09", "--json", cwd=tmp_path, env=env).stdout)
+    assert ppu["total"] == 2
