@@ -183,6 +183,18 @@ def test_timeseries_day_boundary_follows_timezone(store: Store) -> None:
     assert months[0].start == datetime(2025, 6, 30, 16, tzinfo=UTC)  # 1 July, WITA
 
 
+def test_a_kecamatan_code_filters_and_counts_under_its_regency(store: Store) -> None:
+    # An article tagged through a kecamatan carries the regency's code and the kecamatan's (Sepaku, 64.09.04).
+    store.upsert([make(11, "Warga Sepaku keluhkan air bersih", "Warga Sepaku mengeluhkan air bersih.",
+                       regions=("64.09", "64.09.04"), sentiment="negative"),
+                  make(12, "Jalan Penajam diperbaiki", "Jalan di Penajam diperbaiki.", regions=("64.09",))])
+    assert ids(store.search("", Filters(regions=("64.09.04",))).hits) == {"11"}
+    assert ids(store.search("", Filters(regions=("64.09",))).hits) == {"11", "12"}
+    assert store.count(Filters(regions=("64",))) == 2
+    counts = store.region_counts()
+    assert counts["64.09"]["total"] == 2 and counts["64.09.04"]["total"] == 1 and counts["64"]["total"] == 2
+
+
 def test_region_counts(loaded: Store) -> None:
     counts = loaded.region_counts()
     assert counts["64"] == {"positive": 2, "neutral": 1, "negative": 3, "unscored": 1, "total": 7}

@@ -25,7 +25,7 @@ class RegionPipeline(Stage):
 
     def handle(self, item: PageItem) -> PageItem:
         matches = self.tagger.tag(item.text, title=item.title)
-        item.regions = tuple(m.code for m in matches)
+        item.regions = regions.article_codes(matches)  # a kecamatan's code too, where one was named
         item.region_evidence = tuple(e for m in matches for e in m.evidence)
         assert self.stats is not None
         self.stats.inc_value("pantau/tagged" if matches else "pantau/untagged")
