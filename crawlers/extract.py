@@ -43,6 +43,7 @@ _META_DATE_KEYS = (
     "parsely-pub-date",
     "article_date_original",
 )
+_RETRY_BELOW = 200  # characters: a precision-mode body this short is read again in balanced mode
 _DATE_HINT = re.compile(r"date|time|tanggal|waktu|publish|posted|meta|tgl|jam", re.I)
 
 
@@ -263,6 +264,20 @@ def extract(
         deduplicate=False,
     )
     raw_body = _doc_field(doc, "text")
+    if len(raw_body) < _RETRY_BELOW:
+        # Precision mode finds nothing on some old CMS layouts (paragraphs inside table cells);
+        # trafilatura's balanced mode reads them. Kept only when it finds more text.
+        again = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            deduplicate=False,
+        )
+        if len(_doc_field(again, "text")) > len(raw_body):
+            doc, raw_body = again, _doc_field(again, "text")
     traf_title = _doc_field(doc, "title")
     title = headline.choose(
         tree, meta, url=url, feed_title=feed_title, site_names=site_names, affixes=affixes, fallback=traf_title
