@@ -8,11 +8,16 @@ crawler into a fresh SQLite store and scores every stored article against the go
 exact match, publication day in WITA, body token-F1. The naive row scores the page's ``<title>``
 as the headline (what a crawler without headline rules stores), side by side.
 
-Run: ``python bench/crawl_titles.py``
+Set B (``--set b``) puts the same texts into six further layouts ("SITE.ID - Headline",
+"Headline » Site" with a logo ``h1``, "Headline - City - Site", "Headline | Section | Site",
+a bare ``<title>`` with a suffixed ``og:title``, "Site :: Headline" with suffixed feed titles).
+
+Run: ``python bench/crawl_titles.py`` and ``python bench/crawl_titles.py --set b``
 """
 
 from __future__ import annotations
 
+import argparse
 import html
 import re
 import sys
@@ -32,15 +37,19 @@ from tests.crawlserver.unseen import add_unseen, sources  # noqa: E402
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--set", choices=("a", "b"), default="a", help="layout set A or B (six outlets each)")
+    args = parser.parse_args()
     with CrawlServer() as srv, tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        gold = add_unseen(srv.site)
+        gold = add_unseen(srv.site, args.set)
+        pages = {g["path"] for g in gold}
         store_url = f"sqlite:///{tmp / 'unseen.db'}"
-        runs = crawl(sources(srv.base), store_url, tmp / "state", overrides={"LOG_LEVEL": "WARNING"})
+        runs = crawl(sources(srv.base, args.set), store_url, tmp / "state", overrides={"LOG_LEVEL": "WARNING"})
         first_hits = srv.hits()
         srv.reset_hits()
-        crawl(sources(srv.base), store_url, tmp / "state", overrides={"LOG_LEVEL": "WARNING"})
-        refetched = [p for p, _ in srv.hit_log() if "/baca/" in p]
+        crawl(sources(srv.base, args.set), store_url, tmp / "state", overrides={"LOG_LEVEL": "WARNING"})
+        refetched = [p for p, _ in srv.hit_log() if p in pages]
         store = open_store(store_url)
         ids = {g["path"]: urls.article_id(urls.canonicalize(srv.base + g["path"])) for g in gold}
         stored = store.get(list(ids.values()))
@@ -55,7 +64,7 @@ def main() -> None:
             page = srv.site.pages[g["path"]].body.decode("utf-8")
             m = re.search(r"<title>(.*?)</title>", page, re.S)
             naive_ok[g["layout"]] += bool(m and quality.same_title(html.unescape(m.group(1)), g["title"]))
-    print(f"unseen-layout set: {len(gold)} pages in {len(rows)} layouts, crawled from {srv.base}")
+    print(f"unseen-layout set {args.set.upper()}: {len(gold)} pages in {len(rows)} layouts, crawled from {srv.base}")
     print(
         f"crawl 1: {sum(r.new for r in runs.values())} new articles, {first_hits} requests; "
         f"crawl 2: {len(refetched)} article pages fetched again"

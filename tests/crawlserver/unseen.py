@@ -185,6 +185,81 @@ def pesut(rec: Record, others: list[Record]) -> str:
     )
 
 
+# -- set B: six more layouts, written after set A was first measured and measured once ------------------
+
+
+def lamin(rec: Record, others: list[Record]) -> str:
+    d = rec.published.astimezone(WITA)
+    return (
+        f'<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>LAMIN.ID - {escape(rec.title)}</title>'
+        '</head><body><div class="header"><a href="/unseen/lamin/">LAMIN.ID</a><span>Portal Berita Kaltim</span></div>'
+        f'<div class="title-news" style="font-size:24px">{escape(rec.title)}</div>'
+        f'<p class="date-news">{DAYS[d.weekday()]}, {d:%d/%m/%Y %H:%M} WITA</p>'
+        f'<div class="detail-news">{_body(rec, others)}</div>{_related(others, "Terkini")}</body></html>'
+    )
+
+
+def sungai(rec: Record, others: list[Record]) -> str:
+    return (
+        '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
+        f"<title>{escape(rec.title)} » Sungai Post</title>"
+        f'<meta property="article:published_time" content="{rec.published.isoformat()}"></head><body>'
+        '<h1 id="logo"><a href="/unseen/sungai/">Sungai Post</a></h1>'
+        f'<div class="post"><h1 class="post-h">{escape(rec.title)}</h1>'
+        f'<div class="post-body">{_body(rec, others)}</div></div>{_related(others, "Populer")}</body></html>'
+    )
+
+
+def bontang(rec: Record, others: list[Record]) -> str:
+    d = rec.published.astimezone(WITA)
+    return (
+        '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
+        f"<title>{escape(rec.title)} - Bontang - Bontang Pos</title></head><body>"
+        '<div class="brand">Bontang Pos</div>'
+        f'<header class="art-head"><div>{escape(rec.title)}</div>'
+        f'<div class="meta-date">{_long(d)}, {d:%H:%M} WITA</div></header>'
+        f'<div class="art-body">{_body(rec, others)}</div>{_related(others, "Lainnya")}</body></html>'
+    )
+
+
+def kubar(rec: Record, others: list[Record]) -> str:
+    d = rec.published.astimezone(WITA)
+    return (
+        '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
+        f"<title>{escape(rec.title)} | Berita | KubarNet</title></head><body>"
+        '<h1>KubarNet</h1><div class="crumb">Berita</div>'
+        f'<h3 class="judul-artikel">{escape(rec.title)}</h3>'
+        f'<small class="posted">{d.day} {MONTHS[d.month - 1]} {d.year} {d:%H:%M} WITA</small>'
+        f'<div class="artikel-isi">{_body(rec, others)}</div>{_related(others, "Baca Lainnya")}</body></html>'
+    )
+
+
+def berau(rec: Record, others: list[Record]) -> str:
+    d = rec.published.astimezone(WITA)
+    return (
+        '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
+        f"<title>{escape(rec.title)}</title>"
+        f'<meta property="og:title" content="{escape(rec.title)} - Berau Terkini">'
+        '<meta property="og:site_name" content="Berau Terkini">'
+        f'<meta name="pubdate" content="{d.isoformat()}"></head><body>'
+        '<div class="top-bar">Berau Terkini</div>'
+        f'<div id="judul"><span>{escape(rec.title)}</span></div>'
+        f'<div class="isi-berita">{_body(rec, others)}</div>{_related(others, "Rekomendasi")}</body></html>'
+    )
+
+
+def paser(rec: Record, others: list[Record]) -> str:
+    d = rec.published.astimezone(WITA)
+    return (
+        '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
+        f"<title>Paser Kini :: {escape(rec.title)}</title></head><body>"
+        '<div class="site">Paser Kini</div>'
+        f'<p><strong class="big">{escape(rec.title)}</strong></p>'
+        f'<p class="time">{_long(d)} pukul {d:%H.%M} WITA</p>'
+        f'<div class="story">{_body(rec, others)}</div>{_related(others, "Berita Lain")}</body></html>'
+    )
+
+
 RENDER: dict[str, Callable[[Record, list[Record]], str]] = {
     "warta": warta,
     "etam": etam,
@@ -192,7 +267,15 @@ RENDER: dict[str, Callable[[Record, list[Record]], str]] = {
     "benua": benua,
     "kutim": kutim,
     "pesut": pesut,
+    "lamin": lamin,
+    "sungai": sungai,
+    "bontang": bontang,
+    "kubar": kubar,
+    "berau": berau,
+    "paser": paser,
 }
+SET_A = ("warta", "etam", "mahakam", "benua", "kutim", "pesut")
+SET_B = ("lamin", "sungai", "bontang", "kubar", "berau", "paser")
 
 
 def _rss(channel: str, link: str, recs: list[Record], base: str) -> str:
@@ -207,8 +290,13 @@ def _rss(channel: str, link: str, recs: list[Record], base: str) -> str:
     )
 
 
-def add_unseen(site: Site) -> list[dict[str, str]]:
-    """Serve the six outlets under ``/unseen/<layout>/``; returns the gold rows (with each page's path)."""
+def add_unseen(site: Site, which: str = "a") -> list[dict[str, str]]:
+    """Serve set ``a`` or ``b`` (six outlets each) under ``/unseen/<layout>/``; returns the gold rows.
+
+    Set B puts the same texts into six further layouts (record ``i`` in layout ``SET_B[i % 6]``).
+    """
+    if which == "b":
+        return _add_b(site)
     base = site.base
     recs = load()
     placed = []
@@ -253,8 +341,81 @@ def add_unseen(site: Site) -> list[dict[str, str]]:
     return [r.gold() for r in placed]
 
 
-def sources(base: str) -> list[dict[str, object]]:
-    """The six outlets as ``[[sources]]`` tables, one entry point of each kind."""
+def _add_b(site: Site) -> list[dict[str, str]]:
+    base = site.base
+    placed = []
+    for i, r in enumerate(load()):
+        layout = SET_B[i % len(SET_B)]
+        placed.append(Record(**{**r.__dict__, "layout": layout, "path": f"/unseen/{layout}/{r.slug}.html"}))
+    by_layout: dict[str, list[Record]] = {}
+    for r in placed:
+        by_layout.setdefault(r.layout, []).append(r)
+    for layout, group in by_layout.items():
+        for i, r in enumerate(group):
+            site.add_html(r.path, RENDER[layout](r, group[i + 1 :] + group[:i]))
+    site.add_xml("/unseen/lamin/rss", _rss("LAMIN.ID", base + "/unseen/lamin/", by_layout["lamin"], base))
+    site.add_xml(
+        "/unseen/sungai/rss.xml",
+        _rss("Sungai Post – Kabar Kaltim", base + "/unseen/sungai/", by_layout["sungai"], base),
+    )
+    site.add_xml(
+        "/unseen/bontang/sitemap_index.xml",
+        '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{base}/unseen/bontang/sitemap-1.xml</loc></sitemap></sitemapindex>",
+        "application/xml",
+    )
+    urls = "".join(f"<url><loc>{base}{r.path}</loc></url>" for r in by_layout["bontang"])
+    site.add_xml(
+        "/unseen/bontang/sitemap-1.xml",
+        f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
+        "application/xml",
+    )
+    group = by_layout["kubar"]
+    for page in (1, 2):
+        chunk = group[(page - 1) * 4 : page * 4]
+        links = "".join(f'<li><a href="{r.path}">{escape(r.title)}</a></li>' for r in chunk)
+        nxt = '<a href="/unseen/kubar/berita?hal=2">Selanjutnya</a>' if page == 1 else ""
+        site.add_html(f"/unseen/kubar/berita?hal={page}", f"<html><body><ul>{links}</ul>{nxt}</body></html>")
+    entries = "".join(
+        f'<entry><title>{escape(r.title)}</title><link href="{base}{r.path}"/><id>{r.slug}</id>'
+        f"<published>{r.published.isoformat()}</published></entry>"
+        for r in by_layout["berau"]
+    )
+    site.add_xml(
+        "/unseen/berau/atom",
+        f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Berau Terkini</title>'
+        f"{entries}</feed>",
+        "application/atom+xml; charset=utf-8",
+    )
+    items = "".join(
+        f"<item><title>{escape(r.title)} - Paser Kini</title><link>{base}{r.path}</link></item>"
+        for r in by_layout["paser"]
+    )
+    site.add_xml(
+        "/unseen/paser/feed.xml",
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Paser Kini</title>{items}'
+        "</channel></rss>",
+    )
+    return [r.gold() for r in placed]
+
+
+def sources(base: str, which: str = "a") -> list[dict[str, object]]:
+    """The six outlets of a set as ``[[sources]]`` tables, one entry point of each kind."""
+    if which == "b":
+        return [
+            {"name": "lamin", "type": "rss", "url": base + "/unseen/lamin/rss"},
+            {"name": "sungai", "type": "rss", "url": base + "/unseen/sungai/rss.xml"},
+            {"name": "bontang", "type": "sitemap", "url": base + "/unseen/bontang/sitemap_index.xml"},
+            {
+                "name": "kubar",
+                "type": "listing",
+                "url": base + "/unseen/kubar/berita?hal=1",
+                "link_pattern": r"/unseen/kubar/unseen-",
+                "max_pages": 3,
+            },
+            {"name": "berau", "type": "rss", "url": base + "/unseen/berau/atom"},
+            {"name": "paser", "type": "rss", "url": base + "/unseen/paser/feed.xml"},
+        ]
     return [
         {"name": "warta", "type": "rss", "url": base + "/unseen/warta/rss.xml"},
         {"name": "etam", "type": "rss", "url": base + "/unseen/etam/atom.xml"},
