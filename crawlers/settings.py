@@ -16,6 +16,7 @@ USER_AGENT = "Pantau/0.1 (media monitoring for Indonesian regional governments; 
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+PANTAU_SHARED_DOMAIN_LIMIT = True  # the per-domain limit counts every source's requests together
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -44,6 +45,8 @@ PANTAU_BACKOFF_MAX = 300.0
 # [crawl] allow_private_addresses) or listed as exempt networks (CIDR strings).
 PANTAU_ALLOW_PRIVATE_ADDRESSES = False
 PANTAU_PRIVATE_EXEMPT_NETWORKS: list[str] = []
+# The same check again where the connection resolves the name, so DNS rebinding cannot slip past it.
+TWISTED_DNS_RESOLVER = "crawlers.middlewares.ssrf.GuardedResolver"
 
 # -- what Pantau keeps ------------------------------------------------------------------------------------
 PANTAU_STORE_URL = ""  # required: sqlite:///path.db or http://host:9200
@@ -63,6 +66,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.ssrf.PrivateAddressGuard": 40,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.backoff.BackoffRetryMiddleware": 550,
+    "crawlers.middlewares.domainlimit.SharedDomainLimit": 1000,
 }
 SPIDER_MIDDLEWARES = {
     "crawlers.middlewares.accounting.ErrbackMiddleware": 50,

@@ -115,6 +115,8 @@ class CrawlServer:
         self._lock = threading.Lock()
         self._hits: list[tuple[str, str]] = []  # (path with query, user agent)
         self._counters: Counter[str] = Counter()
+        self.in_flight = 0  # requests being answered right now
+        self.max_in_flight = 0  # the most at once since start (tests reset it)
         handler = _make_handler(self)
         self.httpd = _QuietServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -174,6 +176,16 @@ def _make_handler(server: CrawlServer) -> type[BaseHTTPRequestHandler]:
             return
 
         def do_GET(self) -> None:
+            with server._lock:
+                server.in_flight += 1
+                server.max_in_flight = max(server.max_in_flight, server.in_flight)
+            try:
+                self._get()
+            finally:
+                with server._lock:
+                    server.in_flight -= 1
+
+        def _get(self) -> None:
             count = server.record(self.path, self.headers.get("User-Agent", ""))
             parts = urlsplit(self.path)
             path, query = parts.path, parse_qs(parts.query)
