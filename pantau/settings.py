@@ -105,6 +105,13 @@ def _region_codes(value: list[str]) -> str | None:
     return f"Kemendagri region codes (unknown: {', '.join(bad)})" if bad else None
 
 
+def _duration(value: str) -> str | None:
+    if not value:
+        return None
+    ok = re.fullmatch(r"(\d+(\.\d+)?[smhd])+|\d+(\.\d+)?", value.strip().lower())
+    return None if ok else "a duration like 15m, 1h or 1d"
+
+
 def _positive(value: int | float) -> str | None:
     return None if value > 0 else "a number greater than 0"
 
@@ -202,6 +209,8 @@ class SourceSettings:
     source_type: str = setting("news", "Kind of publisher.", choices=("news", "government", "social", "aggregator"))
     max_pages: int = setting(3, "Listing pagination depth.", check=_positive)
     verified: bool = setting(False, "True once a live crawl has confirmed the URL.")
+    poll_every: str = setting("", "Least time between two crawls of this source (15m, 1h, 1d); empty: every crawl. "
+                              "Unchanged feeds and sitemaps cost one 304 answer either way.", check=_duration)
     note: str = setting("", "Free text for operators: where the URL came from, caveats.")
 
 
