@@ -1,10 +1,10 @@
 """Pull the headline, clean body, authors, date evidence and canonical link out of an article page.
 
 trafilatura finds the main text; Pantau adds what Indonesian outlets need on top of it: headline
-selection that drops the " - Kompas.com" style suffix, the dates outlets print next to the headline
-(with their WIB/WITA/WIT zone), and removal of the boilerplate lines that sit inside article bodies
-("Baca juga: …", "ADVERTISEMENT", "Simak video …", newsletter and comment prompts). The patterns are
-data (``crawlers/data/boilerplate.txt``), not code.
+selection that drops the " - Kompas.com" style suffix (:mod:`crawlers.headline`), the dates outlets
+print next to the headline (with their WIB/WITA/WIT zone), and removal of the boilerplate lines
+that sit inside article bodies ("Baca juga: …", "ADVERTISEMENT", "Simak video …", newsletter and
+comment prompts). The patterns are data (``crawlers/data/boilerplate.txt``), not code.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from functools import cache
@@ -21,7 +22,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from crawlers import dates
+from crawlers import dates, headline
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +43,15 @@ _META_DATE_KEYS = (
     "parsely-pub-date",
     "article_date_original",
 )
+_RETRY_BELOW = 200  # characters: a precision-mode body this short is read again in balanced mode
 _DATE_HINT = re.compile(r"date|time|tanggal|waktu|publish|posted|meta|tgl|jam", re.I)
-_TITLE_SPLIT = re.compile(r"\s+(?:[-|–—:]|::)\s+")
 
 
 @dataclass(kw_only=True)
 class Extracted:
     title: str
     body: str
+    page_title: str = ""  # the page's <title> as written, for learning a source's shared title affixes
     authors: tuple[str, ...] = ()
     machine_dates: list[tuple[datetime, bool]] = field(default_factory=list)  # (value, had zone)
     headline_dates: list[dates.ParsedDate] = field(default_factory=list)  # printed next to the headline
@@ -142,29 +144,7 @@ def _tree(html: str) -> lxml.html.HtmlElement | None:
 
 def _clean_title(title: str, site_names: list[str]) -> str:
     """'Judul Berita - Kompas.com' → 'Judul Berita' when the tail names the site."""
-    title = " ".join(title.split())
-    parts = _TITLE_SPLIT.split(title)
-    if len(parts) < 2:
-        return title
-    lowered = [s.lower() for s in site_names if s]
-    while len(parts) > 1:
-        tail = parts[-1].lower()
-        if any(n in tail or tail in n for n in lowered) or re.search(r"\.(com|co\.id|id|co|net)\b|online|news", tail):
-            parts = parts[:-1]
-            continue
-        head = parts[0].lower()
-        if any(n in head or head in n for n in lowered):
-            parts = parts[1:]
-            continue
-        break
-    # Re-split the original text at the same place so separators inside the headline survive.
-    cleaned = title
-    for sep_match in reversed(list(_TITLE_SPLIT.finditer(title))):
-        candidate = title[: sep_match.start()]
-        if " - ".join(parts) == " - ".join(_TITLE_SPLIT.split(candidate)):
-            cleaned = candidate
-            break
-    return cleaned.strip()
+    return headline.strip_site(title, site_names)
 
 
 def _meta(tree: lxml.html.HtmlElement) -> dict[str, str]:
@@ -196,28 +176,6 @@ def _json_ld_dates(tree: lxml.html.HtmlElement) -> list[str]:
             elif isinstance(item, list):
                 stack.extend(item)
     return found
-
-
-def _headline(tree: lxml.html.HtmlElement, meta: dict[str, str], traf_title: str) -> str:
-    site_names = [meta.get("og:site_name", ""), meta.get("application-name", "")]
-    h1s = [" ".join(h.text_content().split()) for h in tree.iter("h1")]
-    h1s = [h for h in h1s if len(h) >= 10]
-    og = _clean_title(meta.get("og:title", ""), site_names)
-    title_el = tree.find(".//title")
-    tag = _clean_title(title_el.text_content(), site_names) if title_el is not None else ""
-    references = [t for t in (og, tag) if t]
-    # A page h1 that agrees with og:title/<title> is the headline; the first h1 alone may be the logo.
-    for h in h1s:
-        if any(h.lower() == r.lower() or h.lower() in r.lower() for r in references):
-            return h
-    if og:
-        return og
-    if h1s and not references:
-        return h1s[0]
-    for cand in (tag, traf_title):
-        if cand:
-            return cand
-    return h1s[0] if h1s else ""
 
 
 def _visible_dates(tree: lxml.html.HtmlElement, now: datetime, default_tz: tzinfo) -> list[dates.ParsedDate]:
@@ -275,8 +233,22 @@ def _doc_field(doc: object, name: str) -> str:
     return str(value) if value else ""
 
 
-def extract(html: str, url: str, *, now: datetime, default_tz: tzinfo = dates.WIB) -> Extracted:
-    """Extract an article page; an empty ``body`` means no article text was found."""
+def extract(
+    html: str,
+    url: str,
+    *,
+    now: datetime,
+    default_tz: tzinfo = dates.WIB,
+    feed_title: str = "",
+    site_names: Sequence[str] = (),
+    affixes: Sequence[str] = (),
+) -> Extracted:
+    """Extract an article page; an empty ``body`` means no article text was found.
+
+    ``feed_title`` (the feed item's title), ``site_names`` (the feed's channel title, the outlet's
+    name) and ``affixes`` (title affixes the source's pages share, :class:`headline.SiteAffixes`)
+    help find the headline; see :mod:`crawlers.headline`.
+    """
     tree = _tree(html)
     if tree is None:
         return Extracted(title="", body="")
@@ -292,8 +264,24 @@ def extract(html: str, url: str, *, now: datetime, default_tz: tzinfo = dates.WI
         deduplicate=False,
     )
     raw_body = _doc_field(doc, "text")
+    if len(raw_body) < _RETRY_BELOW:
+        # Precision mode finds nothing on some old CMS layouts (paragraphs inside table cells);
+        # trafilatura's balanced mode reads them. Kept only when it finds more text.
+        again = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            deduplicate=False,
+        )
+        if len(_doc_field(again, "text")) > len(raw_body):
+            doc, raw_body = again, _doc_field(again, "text")
     traf_title = _doc_field(doc, "title")
-    title = _headline(tree, meta, traf_title)
+    title = headline.choose(
+        tree, meta, url=url, feed_title=feed_title, site_names=site_names, affixes=affixes, fallback=traf_title
+    )
     body, removed = clean_body(raw_body, title)
     author_text = _doc_field(doc, "author") or meta.get("author", "")
     authors = tuple(a.strip() for a in re.split(r";|,|\bdan\b", author_text) if a.strip())
@@ -322,8 +310,10 @@ def extract(html: str, url: str, *, now: datetime, default_tz: tzinfo = dates.WI
     is_amp = html_el is not None and ("amp" in html_el.attrib or "⚡" in html_el.attrib)
     lang_attr = (html_el.get("lang", "") if html_el is not None else "").lower()
 
+    title_el = tree.find(".//title")
     return Extracted(
         title=title,
+        page_title=" ".join(title_el.text_content().split()) if title_el is not None else "",
         body=body,
         authors=authors,
         machine_dates=machine,

@@ -8,6 +8,7 @@ network access are disabled: a feed is untrusted input.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -73,7 +74,21 @@ def _child(el: etree._Element, *names: str) -> etree._Element | None:
 
 
 def parse(body: bytes, base_url: str) -> Parsed:
-    """Parse a feed or sitemap; raises :class:`FeedError` when the document is not one."""
+    """Parse a feed or sitemap; raises :class:`FeedError` when the document is not one.
+
+    Each entry of an RSS, RDF or Atom feed carries the feed's own title as ``channel``.
+    """
+    parsed = _parse(body, base_url)
+    if parsed.kind in ("rss", "rdf", "atom"):
+        root, _ = _root(body)
+        holder = _child(root, "channel") if parsed.kind in ("rss", "rdf") else root
+        channel = _text(_child(holder, "title")) if holder is not None else ""
+        if channel:
+            parsed.entries = [dataclasses.replace(e, channel=channel) for e in parsed.entries]
+    return parsed
+
+
+def _parse(body: bytes, base_url: str) -> Parsed:
     root, broken = _root(body)
     kind = _local(root.tag).lower()
     if kind == "rss":

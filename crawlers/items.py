@@ -25,6 +25,7 @@ class FeedEntry:
     updated: str = ""
     summary: str = ""
     author: str = ""
+    channel: str = ""  # the feed's own title (RSS channel, Atom feed): usually the outlet's name
 
 
 @dataclass(kw_only=True)

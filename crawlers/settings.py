@@ -16,6 +16,7 @@ USER_AGENT = "Pantau/0.1 (media monitoring for Indonesian regional governments; 
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+PANTAU_SHARED_DOMAIN_LIMIT = True  # the per-domain limit counts every source's requests together
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -44,6 +45,8 @@ PANTAU_BACKOFF_MAX = 300.0
 # [crawl] allow_private_addresses) or listed as exempt networks (CIDR strings).
 PANTAU_ALLOW_PRIVATE_ADDRESSES = False
 PANTAU_PRIVATE_EXEMPT_NETWORKS: list[str] = []
+# The same check again where the connection resolves the name, so DNS rebinding cannot slip past it.
+TWISTED_DNS_RESOLVER = "crawlers.middlewares.ssrf.GuardedResolver"
 
 # -- what Pantau keeps ------------------------------------------------------------------------------------
 PANTAU_STORE_URL = ""  # required: sqlite:///path.db or http://host:9200
@@ -57,12 +60,15 @@ PANTAU_NEAR_DUP_WINDOW_DAYS = 3
 PANTAU_NEAR_DUP_MAX_DOCS = 20_000
 PANTAU_WATCH_TERMS = "{}"  # JSON {code: [terms]} from [regions] watch_terms
 PANTAU_SEARCH_REGIONS: list[str] = []  # region codes a search source queries when it names none
+PANTAU_CONDITIONAL_GET = True  # If-None-Match / If-Modified-Since on feeds and sitemaps (crawlers.freshness)
 PANTAU_RESULT_FILE = ""  # where the crawl's per-source CrawlRun JSON lines are appended
 
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.ssrf.PrivateAddressGuard": 40,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.backoff.BackoffRetryMiddleware": 550,
+    "crawlers.freshness.ConditionalGet": 560,
+    "crawlers.middlewares.domainlimit.SharedDomainLimit": 1000,
 }
 SPIDER_MIDDLEWARES = {
     "crawlers.middlewares.accounting.ErrbackMiddleware": 50,

@@ -15,6 +15,7 @@ import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -100,10 +101,19 @@ def classify(failure: Failure) -> tuple[str, str]:
     if isinstance(exc, DownloadConnectionRefusedError | txerror.ConnectionRefusedError):
         return "errors", "connection_refused"
     if isinstance(exc, CannotResolveHostError | txerror.DNSLookupError):
-        return "errors", "dns"
+        return ("blocked", "private_address") if _refused_at_connect(failure) else ("errors", "dns")
     if isinstance(exc, DownloadFailedError):
         return "errors", "download_failed"
     return "errors", type(exc).__name__.lower()
+
+
+def _refused_at_connect(failure: Failure) -> bool:
+    """A DNS failure that is the connection-time guard's refusal (Twisted reports it as "no results")."""
+    from crawlers.middlewares.ssrf import refused_hosts
+
+    request = getattr(failure, "request", None)
+    host = urlsplit(request.url).hostname if isinstance(request, Request) else None
+    return bool(host) and host in refused_hosts()
 
 
 def crawl_run(source: str, stats: dict[str, Any], started: datetime, finished: datetime) -> CrawlRun:

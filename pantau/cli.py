@@ -35,9 +35,12 @@ app = typer.Typer(
 regions_app = typer.Typer(help="The regions gazetteer and tagger.", no_args_is_help=True)
 index_app = typer.Typer(help="Load articles into the store and maintain it.", no_args_is_help=True)
 config_app = typer.Typer(help="Inspect and document the configuration.", no_args_is_help=True)
+sources_app = typer.Typer(help="Find an outlet's feeds and sitemaps; check the configured sources.",
+                          no_args_is_help=True)
 app.add_typer(regions_app, name="regions")
 app.add_typer(index_app, name="index")
 app.add_typer(config_app, name="config")
+app.add_typer(sources_app, name="sources")
 nlp_cli.app.add_typer(feedback.app, name="feedback")  # nlp/ cannot reach the store: wired here
 app.add_typer(nlp_cli.app, name="nlp")
 app.add_typer(alerting.app, name="alert")
@@ -418,6 +421,64 @@ def config_check() -> None:
 def config_docs() -> None:
     """Print the configuration reference (docs/configuration.md)."""
     typer.echo(settings.render_docs(), nl=False)
+
+
+@sources_app.command("discover")
+def sources_discover(
+    url: Annotated[str, typer.Argument(help="The outlet's home page (or a section page).")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Find an outlet's feeds, sitemaps or a listing; fetch each candidate once; print a [[sources]] block."""
+    from pantau import sources
+
+    found = sources.discover(load_settings(), url)
+    if json_out:
+        typer.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"{found.url}" + (f"  ({found.site_name})" if found.site_name else ""))
+        for c in found.candidates:
+            if c.ok:
+                unit = "links" if c.kind == "listing" else "items"
+                mark, what = "ok  ", f"{c.format or c.kind} with {c.items} {unit}"
+            else:
+                mark, what = "--  ", c.error or f"HTTP {c.status}"
+            typer.echo(f"  {mark}{c.kind:8} {c.url}  [{c.found_by}] {what}")
+        if found.source is not None:
+            typer.echo("\n# add to pantau.toml (regions: the codes this outlet covers)")
+            typer.echo(sources.toml_block(found.source))
+        else:
+            typer.echo("\nno feed, sitemap or article listing found", err=True)
+    if found.source is None:
+        raise typer.Exit(1)
+
+
+@sources_app.command("check")
+def sources_check(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Fetch each enabled source once: reachable, feed valid, items, newest item age. Exit 1 if any fails."""
+    from dataclasses import asdict
+
+    from pantau import sources
+
+    cfg = load_settings()
+    unknown = [n for n in source or [] if n not in {s.name for s in cfg.sources}]
+    if unknown:
+        raise fail(f"unknown source(s) {', '.join(unknown)}")
+    rows = sources.check(cfg, source or None)
+    if json_out:
+        typer.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"{'source':28} {'type':8} {'reachable':9} {'valid':5} {'items':>5} {'newest':>8}  note")
+        for r in rows:
+            age = f"{r.newest_age_hours:.0f} h" if r.newest_age_hours is not None else "-"
+            reach = f"yes {r.status}" if r.reachable else (f"no {r.status}" if r.status else "no")
+            typer.echo(f"{r.name:28} {r.type:8} {reach:9} {'yes' if r.valid else 'no':5} {r.items:5d} {age:>8}  "
+                       f"{r.error}")
+        typer.echo(f"{sum(r.valid for r in rows)} of {len(rows)} sources valid")
+    if any(not r.valid for r in rows):
+        raise typer.Exit(1)
 
 
 def main() -> None:

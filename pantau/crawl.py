@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -23,8 +24,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from crawlers import freshness
 from index.store import CrawlRun
 from pantau.settings import Settings, SourceSettings
+
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[dict[str, dict[str, int]]], None]
 
@@ -110,15 +114,19 @@ def run_crawl(
 ) -> dict[str, CrawlRun]:
     """Crawl the selected (or all enabled) sources; returns each source's CrawlRun.
 
-    ``overrides`` are extra Scrapy settings (tests shorten timeouts and delays with them).
+    Without named ``sources``, a source with ``poll_every`` that was crawled less than that long
+    ago is left out (``pantau watch --every 15m`` with a source polled hourly); a named source is
+    always crawled. ``overrides`` are extra Scrapy settings (tests shorten timeouts and delays with them).
     """
     chosen = _select(settings.sources, sources)
-    if not chosen:
-        return {}
     if store_url.startswith("sqlite:///"):
         # The crawl child runs from the repository root: a relative path must mean the caller's directory.
         store_url = "sqlite:///" + str(Path(store_url[len("sqlite:///") :]).resolve())
     state = state_dir or state_dir_for(store_url)
+    if not sources:
+        chosen = _due_sources(chosen, state)
+    if not chosen:
+        return {}
     state.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pantau-crawl-") as tmp:
         result_file = Path(tmp) / "runs.jsonl"
@@ -161,4 +169,18 @@ def run_crawl(
                 if line.strip():
                     run = CrawlRun.from_dict(json.loads(line))
                     runs[run.source] = run
+        freshness.record_polls(state, {name: run.started_at for name, run in runs.items()})
         return runs
+
+
+def _due_sources(chosen: list[SourceSettings], state: Path) -> list[SourceSettings]:
+    """The sources whose ``poll_every`` has passed since their last crawl (or that have none)."""
+    from pantau.app.job import parse_every  # pantau.app.job imports this module
+
+    intervals = {s.name: parse_every(s.poll_every) for s in chosen if s.poll_every}
+    if not intervals:
+        return chosen
+    waiting = {name: when for name, when in freshness.due(state, intervals).items() if when is not None}
+    for name, when in waiting.items():
+        log.info("source=%s not due until %s (poll_every)", name, when.isoformat(timespec="seconds"))
+    return [s for s in chosen if s.name not in waiting]

@@ -22,6 +22,7 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,13 @@ def _region_codes(value: list[str]) -> str | None:
     gaz = regions.gazetteer()
     bad = [c for c in value if c not in gaz.by_code]
     return f"Kemendagri region codes (unknown: {', '.join(bad)})" if bad else None
+
+
+def _duration(value: str) -> str | None:
+    if not value:
+        return None
+    ok = re.fullmatch(r"(\d+(\.\d+)?[smhd])+|\d+(\.\d+)?", value.strip().lower())
+    return None if ok else "a duration like 15m, 1h or 1d"
 
 
 def _positive(value: int | float) -> str | None:
@@ -202,6 +210,8 @@ class SourceSettings:
     source_type: str = setting("news", "Kind of publisher.", choices=("news", "government", "social", "aggregator"))
     max_pages: int = setting(3, "Listing pagination depth.", check=_positive)
     verified: bool = setting(False, "True once a live crawl has confirmed the URL.")
+    poll_every: str = setting("", "Least time between two crawls of this source (15m, 1h, 1d); empty: every crawl. "
+                              "Unchanged feeds and sitemaps cost one 304 answer either way.", check=_duration)
     note: str = setting("", "Free text for operators: where the URL came from, caveats.")
 
 
@@ -566,33 +576,17 @@ def render_docs() -> str:
     return "\n".join(lines) + "\n"
 
 
-KALTIM_SOURCES: list[dict[str, Any]] = [
-    {"name": "antara-kaltim", "type": "rss", "url": "https://kaltim.antaranews.com/rss/terkini.xml",
-     "regions": ["64"], "note": "ANTARA's Kaltim bureau; feed reported live by a public scraper in 2026"},
-    {"name": "tribun-kaltim", "type": "rss", "url": "https://kaltim.tribunnews.com/rss", "regions": ["64"],
-     "note": "Tribun Kaltim (Samarinda/Balikpapan desk)"},
-    {"name": "inibalikpapan", "type": "rss", "url": "https://www.inibalikpapan.com/feed/",
-     "regions": ["64.71"], "note": "WordPress feed of a Balikpapan outlet"},
-    {"name": "niaga-asia", "type": "listing", "url": "https://www.niaga.asia/page/{n}/",
-     "link_pattern": r"^https://www\.niaga\.asia/[a-z0-9-]+/$", "regions": ["64"],
-     "note": "Samarinda business and politics outlet; WordPress paging"},
-    {"name": "kaltim-post", "type": "listing", "url": "https://borneo24.com/page/{n}/",
-     "link_pattern": r"^https://borneo24\.com/[a-z0-9-]+/?$", "regions": ["64"],
-     "note": "Kaltim Post group site; its search page is script-rendered, so the listing is used"},
-    {"name": "antara-nasional", "type": "rss", "url": "https://www.antaranews.com/rss/terkini.xml",
-     "note": "national wire; the region tagger keeps what concerns the watched regions"},
-    {"name": "cnn-indonesia-nasional", "type": "rss", "url": "https://www.cnnindonesia.com/nasional/rss",
-     "note": "national outlet"},
-    {"name": "mongabay-id", "type": "rss", "url": "https://www.mongabay.co.id/feed/", "enabled": False,
-     "note": "environment desk; mining and forestry coverage of Kaltim; enable if relevant"},
-    {"name": "pupr-samarinda", "type": "listing", "url": "https://pupr.samarindakota.go.id/berita?page={n}",
-     "link_pattern": r"^https://pupr\.samarindakota\.go\.id/berita/[a-z0-9-]+$", "regions": ["64.72"],
-     "source_type": "government", "note": "Dinas PUPR Kota Samarinda press releases (routes from the site)"},
-    {"name": "google-news-kaltim", "type": "search",
-     "url": "https://news.google.com/rss/search?q={query}&hl=id&gl=ID&ceid=ID:id",
-     "regions": KALTIM_WATCH, "source_type": "aggregator",
-     "note": "aggregator search feed, one query per watched region built from the gazetteer aliases"},
-]
+STARTER_SOURCES = "sources-kaltim.toml"  # in pantau/data/
+
+
+def starter_sources() -> list[dict[str, Any]]:
+    """The starter source list for East Kalimantan (``pantau/data/sources-kaltim.toml``), as tables.
+
+    Each table holds the ``[[sources]]`` keys plus ``language``, which pantau.toml does not take
+    (Pantau keeps Indonesian articles) and ``pantau init`` writes as a comment.
+    """
+    text = resources.files("pantau").joinpath("data", STARTER_SOURCES).read_text(encoding="utf-8")
+    return list(tomllib.loads(text)["sources"])
 
 
 def render_init(sources: list[dict[str, Any]] | None = None) -> str:
@@ -632,15 +626,21 @@ def render_init(sources: list[dict[str, Any]] | None = None) -> str:
         out.extend(tables)
         out.append("")
     out += [
-        "# Sources: real outlets and portals that cover Kaltim. Feeds, sitemaps and listing URLs are the",
-        "# best known ones and are UNVERIFIED (verified = false) until a live crawl confirms them.",
+        "# Sources: real outlets and portals that cover Kaltim (pantau/data/sources-kaltim.toml). Feeds,",
+        "# sitemaps and listing URLs are the best known ones and are UNVERIFIED (verified = false) until a",
+        "# live crawl confirms them: `pantau sources check` fetches each enabled source once and reports.",
+        "# Guessed entry points are disabled; `pantau sources discover URL` finds an outlet's feed or sitemap.",
         "# Search sources fill {query} from the gazetteer names and aliases of the watched regions.",
         "",
     ]
-    for src in sources if sources is not None else KALTIM_SOURCES:
+    known = {f.name for f in dataclasses.fields(SourceSettings)}
+    for src in sources if sources is not None else starter_sources():
         out.append("[[sources]]")
         for key, value in src.items():
-            out.append(f"{key} = {_toml_value(value)}")
+            if key in known:
+                out.append(f"{key} = {_toml_value(value)}")
+            else:
+                out.append(f"# {key} = {_toml_value(value)}")
         if "verified" not in src:
             out.append("verified = false")
         out.append("")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawlers import dates, decode, dedupe, extract, feeds, language
+from crawlers import dates, decode, dedupe, extract, feeds, language, quality
 from crawlers.items import FeedEntry, PageItem
 from crawlers.middlewares.backoff import retry_after_seconds
 from crawlers.middlewares.ssrf import PrivateAddressGuard, is_public, resolve
@@ -172,6 +172,38 @@ def test_language_detection() -> None:
     )
     assert language.detect(english) == "en"
     assert language.detect("Samarinda 2025") == "und"
+
+
+def test_noun_heavy_government_release_is_indonesian_but_a_name_list_is_not() -> None:
+    release = (
+        "PENGUMUMAN - Dinas Pekerjaan Umum dan Penataan Ruang Kota Samarinda diwakilkan Bidang Bina Konstruksi "
+        "bersama Tempat Uji Kompetensi (TUK) Berlian Mulawarman mengadakan Pelatihan dan Sertifikasi SKK Jenjang 5 "
+        "Jabatan Kerja Supervisor K3 Konstruksi Bina Konstruksi, Selasa 3 September 2024, Hotel Mercure Samarinda "
+        "Jalan Mulawarman Nomor 2 Kecamatan Samarinda Kota Provinsi Kalimantan Timur Tahun Anggaran 2024 Peserta "
+        "Perwakilan Asosiasi Kontraktor Gapensi Gapeknas Aspekindo Kalimantan Timur."
+    )
+    assert 0.035 <= language.rates(release)["id"] < 0.06
+    assert language.detect(release) == "id"
+    names = " ".join(["Samarinda Balikpapan Bontang Kutai Kartanegara Berau Paser Mahakam Ulu Tenggarong"] * 3)
+    assert language.detect(names) == "und"
+
+
+def test_table_cell_article_body_is_read() -> None:
+    """Old CMS layouts keep the article in a <td>; trafilatura's precision mode returns nothing there."""
+    second = (
+        "Warga Palaran mengeluhkan jalan berlubang sepanjang dua kilometer yang belum diperbaiki sejak musim "
+        "hujan lalu, sehingga kendaraan harus berjalan pelan dan antrean panjang terjadi setiap pagi."
+    )
+    paras = f"<p>{STORY}</p><p>{second}</p>"
+    html = (
+        "<html><head><title>Jalan Rusak di Palaran :: PalaranNews.id</title></head><body><table>"
+        '<tr><td><font size="6">PalaranNews</font></td></tr>'
+        f'<tr><td><font size="5"><b>Jalan Rusak di Palaran</b></font></td></tr><tr><td>{paras}</td></tr>'
+        "</table></body></html>"
+    )
+    found = extract.extract(html, "http://127.0.0.1/a", now=datetime.now(UTC))
+    assert found.title == "Jalan Rusak di Palaran"
+    assert quality.token_f1(found.body, STORY + "\n" + second) >= 0.9
 
 
 # -- canonical URLs ---------------------------------------------------------------------------------

@@ -6,6 +6,13 @@ including robots.txt fetches and each redirect hop (a redirect is a new request 
 middleware), has its host resolved and every address checked. ``[crawl] allow_private_addresses``
 switches the guard off for local demo servers; ``PANTAU_PRIVATE_EXEMPT_NETWORKS`` exempts named
 networks only. Resolution runs in a thread so DNS never blocks the crawl.
+
+The middleware's check alone would leave a gap: the connection resolves the host a second time,
+and a name whose DNS answer changes in between (DNS rebinding: public for the check, 127.0.0.1
+for the connect) would slip through. :class:`GuardedResolver` closes it. It is the reactor's name
+resolver (``TWISTED_DNS_RESOLVER``), so the address it hands to the connection is the very address
+it checked; a refused name fails the download (Twisted reports it as a DNS failure) and the name is
+remembered, so the failure is counted as ``blocked/private_address``, not as a DNS error.
 """
 
 from __future__ import annotations
@@ -13,12 +20,18 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request
+from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import error as txerror
+from twisted.internet.base import ReactorBase
+from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 
 from crawlers.stats import Blocked
@@ -53,8 +66,63 @@ def resolve(host: str) -> list[Address]:
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def exempt_networks(settings: Any) -> list[Network]:
+    return [ipaddress.ip_network(n, strict=False) for n in settings.getlist("PANTAU_PRIVATE_EXEMPT_NETWORKS")]
+
+
+def allowed(addr: Address, exempt: Sequence[Network]) -> bool:
+    return is_public(addr) or any(addr in net for net in exempt)
+
+
+_REFUSED: dict[str, str] = {}  # host -> the address refused at connect time, for the failure's count
+
+
+def refused_hosts() -> dict[str, str]:
+    return _REFUSED
+
+
+class PrivateAddressError(txerror.DNSLookupError):
+    """The name resolved, at connection time, to an address the guard refuses."""
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver that refuses private addresses at the moment of connecting.
+
+    Set as ``TWISTED_DNS_RESOLVER``: Twisted asks it for the address of every connection, and the
+    connection goes to exactly the address returned here, after the check.
+    """
+
+    def __init__(self, reactor: ReactorBase, cache_size: int, timeout: float, exempt: list[Network] | None) -> None:
+        super().__init__(reactor, cache_size, timeout)
+        self.exempt = exempt  # None: private addresses allowed by configuration
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: ReactorBase) -> GuardedResolver:
+        s = crawler.settings
+        cache_size = s.getint("DNSCACHE_SIZE") if s.getbool("DNSCACHE_ENABLED") else 0
+        exempt = None if s.getbool("PANTAU_ALLOW_PRIVATE_ADDRESSES") else exempt_networks(s)
+        return cls(reactor, cache_size, s.getfloat("DNS_TIMEOUT"), exempt)
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
+        d = super().getHostByName(name, timeout)
+        if self.exempt is not None:
+            d.addCallback(self._check, name)
+        return d
+
+    def _check(self, address: str, name: str) -> str:
+        assert self.exempt is not None
+        if not allowed(ipaddress.ip_address(address), self.exempt):
+            log.warning("refused connection to %s: it resolves to %s now", name, address)
+            _REFUSED[name] = address
+            raise PrivateAddressError(f"{name} resolves to {address} (private address refused at connect)")
+        return address
+
+
 class PrivateAddressGuard:
-    def __init__(self, exempt: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> None:
+    def __init__(self, exempt: list[Network]) -> None:
         self.exempt = exempt
         self._cache: dict[str, list[Address]] = {}
 
@@ -62,14 +130,11 @@ class PrivateAddressGuard:
     def from_crawler(cls, crawler: Crawler) -> PrivateAddressGuard:
         if crawler.settings.getbool("PANTAU_ALLOW_PRIVATE_ADDRESSES"):
             raise NotConfigured("private addresses allowed by configuration")
-        exempt = [
-            ipaddress.ip_network(n, strict=False) for n in crawler.settings.getlist("PANTAU_PRIVATE_EXEMPT_NETWORKS")
-        ]
-        return cls(exempt)
+        return cls(exempt_networks(crawler.settings))
 
     def check(self, host: str, addresses: list[Address]) -> None:
         for addr in addresses:
-            if is_public(addr) or any(addr in net for net in self.exempt):
+            if allowed(addr, self.exempt):
                 continue
             raise Blocked("private_address", f"{host} resolves to {addr}")
 

@@ -23,6 +23,7 @@ from index.store import StoreError
 
 log = logging.getLogger(__name__)
 
+
 class ExactDedupePipeline(Stage):
     stage = "dedupe_exact"
 

@@ -1,6 +1,8 @@
 """Stage 2: decode the bytes without mojibake and extract title, body and authors.
 
-Feed fields are the fallback: a page whose headline cannot be found keeps the feed's title.
+Feed fields are the fallback: a page whose headline cannot be found keeps the feed's title. The
+feed's item and channel titles and the title affixes the source's pages share (learned as pages
+arrive) help cut the outlet's name off the headline (:mod:`crawlers.headline`).
 Drops (counted): ``binary`` (not text at all), ``no_body`` / ``body_too_short`` (no article
 text, e.g. a video or gallery page), ``no_title``, ``mojibake`` (text still garbled after repair).
 """
@@ -11,7 +13,7 @@ from datetime import UTC, datetime
 
 from scrapy.crawler import Crawler
 
-from crawlers import dates, decode, extract
+from crawlers import dates, decode, extract, headline
 from crawlers.items import PageItem
 from crawlers.pipelines import Stage, drop
 
@@ -23,6 +25,7 @@ class ExtractPipeline(Stage):
         self.stats = crawler.stats
         self.min_chars = crawler.settings.getint("PANTAU_MIN_BODY_CHARS")
         self.default_tz = dates.ZONES.get(crawler.settings.get("PANTAU_DEFAULT_TZ", "WIB"), dates.WIB)
+        self.affixes = headline.SiteAffixes()  # one crawler crawls one source
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -38,7 +41,17 @@ class ExtractPipeline(Stage):
             item.notes.append(f"charset relabelled to {decoded.encoding}")
             assert self.stats is not None
             self.stats.inc_value("pantau/charset_relabelled")
-        found = extract.extract(item.html, item.response_url, now=datetime.now(UTC), default_tz=self.default_tz)
+        found = extract.extract(
+            item.html,
+            item.response_url,
+            now=datetime.now(UTC),
+            default_tz=self.default_tz,
+            feed_title=item.feed.title if item.feed else "",
+            site_names=[item.feed.channel] if item.feed and item.feed.channel else [],
+            affixes=self.affixes.affixes(),
+        )
+        if found.page_title:
+            self.affixes.observe(found.page_title)
         item.title = found.title or (item.feed.title if item.feed else "")
         item.text = found.body
         item.authors = found.authors or ((item.feed.author,) if item.feed and item.feed.author else ())

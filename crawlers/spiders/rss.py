@@ -8,7 +8,7 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import Response
 
-from crawlers import feeds
+from crawlers import feeds, freshness
 from crawlers.items import ParseIssue
 from crawlers.spiders.base import NewsSpider
 
@@ -17,9 +17,11 @@ class FeedSpider(NewsSpider):
     name = "rss"
 
     def start_requests_for_source(self) -> Iterator[Request]:
-        yield Request(self.url, callback=self.parse_feed)
+        yield Request(self.url, callback=self.parse_feed, meta=freshness.feed_meta())
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
+        if freshness.not_modified(response, self.crawler):
+            return
         try:
             parsed = feeds.parse(response.body, response.url)
         except feeds.FeedError as exc:

@@ -16,7 +16,7 @@ from urllib.parse import quote_plus
 from scrapy import Request
 from scrapy.http import Response
 
-from crawlers import feeds
+from crawlers import feeds, freshness
 from crawlers.items import ParseIssue
 from crawlers.spiders.base import NewsSpider
 from pantau import regions
@@ -47,9 +47,11 @@ class SearchSpider(NewsSpider):
         codes = self.regions or self.crawler.settings.getlist("PANTAU_SEARCH_REGIONS")
         for code in codes:
             url = self.url.replace("{query}", quote_plus(region_query(code)))
-            yield Request(url, callback=self.parse_results, meta={"pantau_region": code})
+            yield Request(url, callback=self.parse_results, meta=freshness.feed_meta({"pantau_region": code}))
 
     def parse_results(self, response: Response) -> Iterator[Any]:
+        if freshness.not_modified(response, self.crawler):
+            return
         try:
             parsed = feeds.parse(response.body, response.url)
         except feeds.FeedError as exc:

@@ -10,7 +10,7 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 
-from crawlers import feeds
+from crawlers import feeds, freshness
 from crawlers.items import ParseIssue
 from crawlers.spiders.base import NewsSpider
 
@@ -19,9 +19,14 @@ class SitemapSpider(NewsSpider):
     name = "sitemap"
 
     def start_requests_for_source(self) -> Iterator[Request]:
-        yield Request(self.url, callback=self.parse_sitemap)
+        yield Request(self.url, callback=self.parse_sitemap, meta=freshness.feed_meta())
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        if freshness.not_modified(response, self.crawler):
+            # An unchanged index may still list children that changed: ask each of them (conditionally).
+            for url in freshness.children(self.crawler, response.url):
+                yield Request(url, callback=self.parse_sitemap, meta=freshness.feed_meta())
+            return
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
@@ -38,7 +43,13 @@ class SitemapSpider(NewsSpider):
             yield ParseIssue(
                 source=self.source_name, url=response.url, reason="sitemap_broken_xml", detail=parsed.broken
             )
+        if parsed.sitemaps:
+            freshness.remember_children(self.crawler, response.url, [c.url for c in parsed.sitemaps])
         for child in parsed.sitemaps:
-            yield Request(child.url, callback=self.parse_sitemap, meta={"pantau_sitemap": dataclasses.asdict(child)})
+            yield Request(
+                child.url,
+                callback=self.parse_sitemap,
+                meta=freshness.feed_meta({"pantau_sitemap": dataclasses.asdict(child)}),
+            )
         for entry in parsed.entries:
             yield self.article_request(entry)

@@ -11,6 +11,7 @@ logged so tests can assert what was fetched and how often (``hits``), and the lo
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import socket
 import threading
@@ -107,14 +108,26 @@ class CrawlServer:
     """Start with ``with CrawlServer() as srv:``; ``srv.base`` is ``http://127.0.0.1:<port>``."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, hang_seconds: float = 30.0, page_delay: float = 0.0
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        hang_seconds: float = 30.0,
+        page_delay: float = 0.0,
+        conditional: bool = False,
     ) -> None:
         self.hang_seconds = hang_seconds
+        # Feeds and sitemaps carry an ETag and Last-Modified and answer 304 to a matching
+        # If-None-Match / If-Modified-Since, as most outlets' CMSs and CDNs do.
+        self.conditional = conditional
+        self.not_modified = 0  # 304 answers sent
         self.page_delay = page_delay  # seconds before each article page is served (a slow outlet)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._hits: list[tuple[str, str]] = []  # (path with query, user agent)
         self._counters: Counter[str] = Counter()
+        self.in_flight = 0  # requests being answered right now
+        self.max_in_flight = 0  # the most at once since start (tests reset it)
         handler = _make_handler(self)
         self.httpd = _QuietServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -174,6 +187,16 @@ def _make_handler(server: CrawlServer) -> type[BaseHTTPRequestHandler]:
             return
 
         def do_GET(self) -> None:
+            with server._lock:
+                server.in_flight += 1
+                server.max_in_flight = max(server.max_in_flight, server.in_flight)
+            try:
+                self._get()
+            finally:
+                with server._lock:
+                    server.in_flight -= 1
+
+        def _get(self) -> None:
             count = server.record(self.path, self.headers.get("User-Agent", ""))
             parts = urlsplit(self.path)
             path, query = parts.path, parse_qs(parts.query)
@@ -193,10 +216,27 @@ def _make_handler(server: CrawlServer) -> type[BaseHTTPRequestHandler]:
                         server._stop.wait(server.page_delay)
                     if page is None:
                         self._send(404, b"<html><body><h1>404 Halaman tidak ditemukan</h1></body></html>")
+                    elif server.conditional and "xml" in page.content_type:
+                        self._conditional(page)
                     else:
                         self._send(200, page.body, page.content_type, page.headers)
             except (BrokenPipeError, ConnectionResetError):
                 return
+
+        def _conditional(self, page: site_mod.Page) -> None:
+            etag = '"' + hashlib.sha1(page.body).hexdigest()[:16] + '"'
+            modified = "Wed, 02 Jul 2025 01:00:00 GMT"
+            if self.headers.get("If-None-Match") == etag or (
+                self.headers.get("If-None-Match") is None and self.headers.get("If-Modified-Since") == modified
+            ):
+                with server._lock:
+                    server.not_modified += 1
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self._send(200, page.body, page.content_type, {**page.headers, "ETag": etag, "Last-Modified": modified})
 
         def _send(
             self,
