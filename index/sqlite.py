@@ -695,7 +695,8 @@ class SqliteStore(Store):
         sql = (f"SELECT rowid, bm25(articles_fts, 3.0, 1.0) FROM articles_fts WHERE {where} "
                "AND articles_fts.rowid >= ? AND articles_fts.rowid <= ? ORDER BY 2 LIMIT ?")
         con = self._con()
-        lo, hi = con.execute("SELECT MIN(rowid), MAX(rowid) FROM articles").fetchone()
+        # Two subqueries: SQLite reads MIN or MAX of a rowid off the end of the b-tree only when it is alone.
+        lo, hi = con.execute("SELECT (SELECT MIN(rowid) FROM articles), (SELECT MAX(rowid) FROM articles)").fetchone()
         snapshot = getattr(self._local, "snapshot", False)  # other connections would read a newer state
         workers = self.search_workers if parallel and lo is not None and not snapshot else 1
         if workers <= 1:
