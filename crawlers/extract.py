@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import lxml.html
 import trafilatura
@@ -233,6 +234,13 @@ def _doc_field(doc: object, name: str) -> str:
     return str(value) if value else ""
 
 
+def _trafilatura(html: str, url: str, *, precise: bool) -> Any:
+    """trafilatura's article text and metadata; ``precise`` favours precision over recall."""
+    return trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                       include_tables=False, include_images=False, favor_precision=precise,
+                                       deduplicate=False)
+
+
 def extract(
     html: str,
     url: str,
@@ -253,29 +261,12 @@ def extract(
     if tree is None:
         return Extracted(title="", body="")
     meta = _meta(tree)
-    doc = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        favor_precision=True,
-        deduplicate=False,
-    )
+    doc = _trafilatura(html, url, precise=True)
     raw_body = _doc_field(doc, "text")
     if len(raw_body) < _RETRY_BELOW:
         # Precision mode finds nothing on some old CMS layouts (paragraphs inside table cells);
         # trafilatura's balanced mode reads them. Kept only when it finds more text.
-        again = trafilatura.bare_extraction(
-            html,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=False,
-            include_images=False,
-            deduplicate=False,
-        )
+        again = _trafilatura(html, url, precise=False)
         if len(_doc_field(again, "text")) > len(raw_body):
             doc, raw_body = again, _doc_field(again, "text")
     traf_title = _doc_field(doc, "title")
