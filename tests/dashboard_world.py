@@ -17,22 +17,23 @@ FROM, TO = "2025-07-14T07:00+08:00", "2025-07-15T07:30+08:00"
 HOSTILE_TITLE = 'Banjir <script>alert("x")</script> [klik](javascript:alert(1)) di Samarinda'
 HOSTILE_BODY = 'Isi <img src=x onerror="alert(1)"> **tebal** <b>bold</b> banjir Samarinda.'
 
+# The dashboard never fetches a source; the URLs point at loopback (port 9, discard) all the same.
 CONFIG = """
 [regions]
 watch = ["64.72", "64.71"]
 
 [[sources]]
 name = "antara-kaltim"
-url = "https://kaltim.antaranews.com/rss/terkini.xml"
+url = "http://127.0.0.1:9/antara/rss/terkini.xml"
 
 [[sources]]
 name = "tribun-kaltim-0"
-url = "https://kaltim.tribunnews.com/rss"
+url = "http://127.0.0.1:9/tribun/rss"
 enabled = false
 
 [[sources]]
 name = "pupr-samarinda"
-url = "https://pupr.samarindakota.go.id/feed"
+url = "http://127.0.0.1:9/pupr/feed"
 source_type = "government"
 """
 GOVERNMENT = ["Dinas PUPR Samarinda lanjutkan perbaikan drainase Jalan Pahlawan",

@@ -290,7 +290,7 @@ def test_sumber_items_per_day_normal_gap_and_a_silent_source(monkeypatch: pytest
                                                              tmp_path: Path) -> None:
     now = datetime.now(WITA)
     config = tmp_path / "sumber.toml"
-    config.write_text(CONFIG + '\n[[sources]]\nname = "kaltim-post"\nurl = "https://kaltimpost.example.id/feed"\n',
+    config.write_text(CONFIG + '\n[[sources]]\nname = "kaltim-post"\nurl = "http://127.0.0.1:9/kaltimpost/feed"\n',
                       encoding="utf-8")
     monkeypatch.setenv("PANTAU_CONFIG", str(config))
     url = f"sqlite:///{tmp_path / 'sumber.db'}"
