@@ -150,21 +150,25 @@ async def stream(store: Store, export: Export, size: int = CHUNK_BYTES) -> Async
     handoff: queue.Queue[object] = queue.Queue(maxsize=4)
     gone = threading.Event()
 
+    def send(item: object) -> bool:
+        """Hand ``item`` over, waiting while the queue is full; False once the browser has gone."""
+        while not gone.is_set():
+            try:
+                handoff.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for piece in chunks(store, export, size):
-                while not gone.is_set():
-                    try:
-                        handoff.put(piece, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if gone.is_set():
+                if not send(piece):
                     return
-            handoff.put(_END)
+            send(_END)
         except Exception as exc:  # the download is cut short; the log says why
             log.exception("CSV export failed: query=%r", export.query)
-            handoff.put(exc)
+            send(exc)
 
     threading.Thread(target=produce, name="pantau-export", daemon=True).start()
     loop = asyncio.get_running_loop()
