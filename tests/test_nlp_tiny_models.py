@@ -12,25 +12,48 @@ from typing import Any
 
 import pytest
 import torch
-from transformers import BertConfig, BertForSequenceClassification
+from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
 
 from nlp.datasets import read_labelled
 from nlp.engine import SentimentEngine
 from nlp.labels import UnknownLabel, map_id2label, normalize_label
-from nlp.tokenizer_train import save_tokenizer, train_wordpiece
+from nlp.tokenizer_train import save_tokenizer
 
 DATA = Path(__file__).parent / "data" / "nlp"
+TINY_TOKENIZER = DATA / "tiny-wordpiece" / "tokenizer.json"
 
 
 def tiny_texts() -> list[str]:
     return read_labelled(DATA / "news_sentiment_dev.tsv").texts[:80]
 
 
+def tiny_tokenizer(max_length: int) -> PreTrainedTokenizerFast:
+    """The tiny models' WordPiece tokenizer: 150 pieces learnt from ``tiny_texts()``, read from a committed file.
+
+    ``tokenizers`` breaks WordPiece frequency ties in hash order, so training it in each test process
+    gave each process a different vocabulary, a different tiny model, and label agreements that moved
+    from run to run. The file is ``train_wordpiece(tiny_texts(), vocab_size=150, ...)`` saved once with
+    ``tok.backend_tokenizer.save(...)``; ``test_tiny_tokenizer_file_is_a_wordpiece_of_the_tiny_texts``
+    checks that it still fits those texts.
+    """
+    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
+        tokenizer_file=str(TINY_TOKENIZER), unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+        sep_token="[SEP]", mask_token="[MASK]", model_max_length=max_length)
+
+
+def test_tiny_tokenizer_file_is_a_wordpiece_of_the_tiny_texts() -> None:
+    tok = tiny_tokenizer(64)
+    assert len(tok) == 150 and tok.unk_token_id is not None
+    for text in tiny_texts():  # every character of its texts is covered: nothing falls to [UNK]
+        ids = tok(text)["input_ids"]
+        assert ids[0] == tok.cls_token_id and ids[-1] == tok.sep_token_id and tok.unk_token_id not in ids
+
+
 def build_tiny_model(out: Path, id2label: dict[int, str], *, winner: int | None = None, seed: int = 0,
                      max_length: int = 64) -> Path:
     """Save a tiny random classifier (and its tokenizer) to ``out``; ``winner`` gets a large bias."""
     torch.manual_seed(seed)
-    tok = train_wordpiece(tiny_texts(), vocab_size=150, model_max_length=max_length)
+    tok = tiny_tokenizer(max_length)
     labels: dict[str, Any] = {"num_labels": len(id2label), "id2label": id2label,
                               "label2id": {v: k for k, v in id2label.items()}}
     config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
