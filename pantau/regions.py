@@ -31,6 +31,7 @@ from importlib import resources
 from typing import Any
 
 TOKEN_RE = re.compile(r"[^\W_]+")
+CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # A dateline: "SAMARINDA, KOMPAS.com -", "Jakarta, CNN Indonesia --", "Samarinda (ANTARA) -".
 DATELINE_RE = re.compile(r"^\s*(?P<place>[^\n,(]{2,40}?)\s*[,(][^\n]{0,40}?[-–—]")
 
@@ -93,6 +94,29 @@ SENTENCE_END_RE = re.compile(r"[.!?\n:;\"“”'‘’(\[]\s*$")
 DISTRICT_CONTEXT = frozenset(
     {"di", "ke", "dari", "asal", "warga", "wilayah", "kawasan", "daerah", "masyarakat", "menuju", "sekitar"}
 )
+# Facilities and institutions named after the town they stand in: "Stadion Manahan Solo", "Kawasan Industri
+# Batang", "STIE Serang", "SMA Negeri 1 Batu". A common-word name that closes such a name is the place.
+INSTITUTION_WORDS = frozenset(
+    {
+        "stadion", "bandara", "stasiun", "terminal", "pelabuhan", "rsud", "rsu", "universitas", "institut",
+        "politeknik", "poltekkes", "stie", "stikes", "stmik", "stkip", "uin", "iain", "sma", "smp", "smk", "sman",
+        "smpn", "smkn", "sdn", "man", "mtsn", "kejari", "kejaksaan", "pengadilan", "pn", "lapas", "rutan", "kodim",
+        "korem", "polresta", "industri", "keraton", "kraton", "pasar", "alun", "kantor", "bpbd", "kpu", "bawaslu",
+    }
+)
+# What joins the items of a list of places: "Malang dan Batu", "Semarang, Solo, Tegal", "Solo - Yogyakarta".
+LIST_SEP_RE = re.compile(r"\s*(?:,|;|/|&|-|–|,?\s*(?:dan|serta|atau|hingga|sampai|ke))\s*", re.IGNORECASE)
+# Names that are also peoples, listed beside other peoples ("Jawa, Batak dan Banjar"): no list vouches for them.
+ETHNIC_NAMES = frozenset({"banjar", "karo"})
+# ", Jawa Tengah" after a name places it: the province (or an island that is one) follows.
+PROVINCE_AFTER_RE = re.compile(
+    r"\s*,\s*(Jawa|Sumatera|Sumatra|Sulawesi|Kalimantan|Nusa|Papua|Maluku|Banten|Bali|Lampung|Riau|Aceh|"
+    r"Jambi|Bengkulu|Gorontalo|Jateng|Jatim|Jabar|DIY|Yogyakarta|NTB|NTT|Sumut|Sumbar|Sumsel|Sulsel|Sulut|"
+    r"Sulteng|Sultra|Sulbar|Kalsel|Kalbar|Kalteng|Kaltim|Kaltara|Kepri|Babel)\b",
+    re.IGNORECASE,
+)
+LOCATING_FORMS = frozenset({"kota", "kabupaten", "kab", "provinsi", "prov", "kecamatan", "kec"})
+PAIRED_FORMS = frozenset({"kota", "kabupaten", "kab", "pemkot", "pemkab"})
 KABUPATEN_FORMS = ("kabupaten", "kab", "pemkab", "bupati", "kabupaten administrasi")
 KOTA_FORMS = ("kota", "pemkot", "kotamadya", "wali kota", "walikota", "walkot", "kota administrasi")
 PROVINCE_FORMS = ("provinsi", "prov", "pemprov", "gubernur", "pemerintah provinsi")
@@ -124,8 +148,23 @@ class RegionEvidence:
 
 
 def tokens(text: str) -> list[tuple[str, int, int]]:
-    """Word tokens of ``text`` as (lowercased token, start, end) offsets into the original."""
-    return [(m.group(0).lower(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+    """Word tokens of ``text`` as (lowercased token, start, end) offsets into the original.
+
+    Scraped text glues words where markup stood between them ("diNgawi", "Jawa BaratDedi",
+    "KabupatenBangkalan"): a capital after a lowercase letter starts a new token.
+    """
+    out: list[tuple[str, int, int]] = []
+    for m in TOKEN_RE.finditer(text):
+        word = m.group(0)
+        if word.islower() or word.isupper() or not CAMEL_RE.search(word):
+            out.append((word.lower(), m.start(), m.end()))
+            continue
+        cut = m.start()
+        for c in CAMEL_RE.finditer(word):
+            out.append((text[cut : m.start() + c.start()].lower(), cut, m.start() + c.start()))
+            cut = m.start() + c.start()
+        out.append((text[cut : m.end()].lower(), cut, m.end()))
+    return out
 
 
 def _key(text: str) -> tuple[str, ...]:
@@ -267,8 +306,12 @@ class Alias:
 
     @property
     def generic(self) -> bool:
-        """A village name found all over Indonesia: a locator alone does not place it."""
-        return any(t in GENERIC_VILLAGE_WORDS or t.endswith(GENERIC_VILLAGE_SUFFIXES) for t in self.key)
+        """A village name found all over Indonesia: a locator alone does not place it.
+
+        "Sumber Rejo" and "Bukit Raya" are made of such words only; "Sempaja Timur" is not, since
+        a compass word after a distinctive name is how one kelurahan is split into several.
+        """
+        return all(t in GENERIC_VILLAGE_WORDS or t.endswith(GENERIC_VILLAGE_SUFFIXES) for t in self.key)
 
 
 @dataclass(frozen=True)
@@ -348,6 +391,13 @@ def build_aliases(gaz: Gazetteer, watch_terms: Mapping[str, Iterable[str]] | Non
         if code is not None and code not in gaz.by_code:
             raise ValueError(f"region_aliases.csv: alias {row['alias']!r} names unknown code {code!r}")
         put(row["alias"], code, row["kind"], row["rule"])
+        # A former or alternative name takes the forms too, so "Kabupaten Toba Samosir" is one name,
+        # not "Kabupaten Toba" followed by Samosir.
+        region = gaz.by_code.get(code or "")
+        if row["kind"] == "name" and region is not None and region.level in ("regency", "city"):
+            for form in KOTA_FORMS if region.level == "city" else KABUPATEN_FORMS:
+                if _key(f"{form} {row['alias']}") not in table:
+                    put(f"{form} {row['alias']}", code, "form")
 
     # Kecamatan: a name already taken stays with its owner unless that is the same regency's capital or
     # name ("Penajam", "Tanjung Redeb", "Tenggarong"), which the kecamatan refines.
@@ -450,13 +500,32 @@ class Tagger:
             )
             if verdict == "yes":
                 found.append(ev)
+                found.extend(self._paired_form(alias, text, toks, i, field_name))
             else:
                 pending.append(_Pending(alias, ev, verdict))
             i += n
         if pending:
-            found.extend(self._backed(pending, found))
+            found.extend(self._backed([p for p in pending if p.need != "list"], found))
+            found.extend(_listed([p.evidence for p in pending if p.need == "list"], found, text))
             found.sort(key=lambda e: e.start)
         return found
+
+    def _paired_form(
+        self, alias: Alias, text: str, toks: list[tuple[str, int, int]], i: int, field_name: str
+    ) -> list[RegionEvidence]:
+        """"Kota dan Kabupaten Bogor" names the city as well as the regency (and the other way round)."""
+        if alias.kind != "form" or i < 2 or toks[i - 1][0] not in ("dan", "serta", "atau", "maupun"):
+            return []
+        pair = (toks[i - 2][0], *alias.key[1:])
+        if alias.key[0] not in PAIRED_FORMS or pair[0] not in PAIRED_FORMS or pair[0] == alias.key[0]:
+            return []
+        other = next((a for a in self.index.get(pair[0], ()) if a.key == pair and a.code), None)
+        if other is None or other.code is None or other.code == alias.code:
+            return []
+        start = toks[i - 2][1]
+        end = toks[i + len(alias.key) - 1][2]
+        return [RegionEvidence(code=other.code, alias=text[start:end], field=field_name, start=start,
+                               strength="strong")]
 
     def _backed(self, pending: list[_Pending], found: list[RegionEvidence]) -> list[RegionEvidence]:
         """The pending names that the confirmed regions around them support."""
@@ -534,12 +603,16 @@ class Tagger:
     def _verdict(alias: Alias, text: str, toks: list[tuple[str, int, int]], i: int, dateline_end: int) -> str | None:
         """Whether a name with a rule counts here: "yes", no (None), or a condition left for the whole text."""
         start = toks[i][1]
-        # Capitals are evidence only in text that uses them; a lowercased corpus gives no case signal.
-        if not text[start].isupper() and any(c.isupper() for c in text):
+        prev = toks[i - 1][0] if i > 0 else ""
+        # Capitals are evidence only in text that uses them; a lowercased corpus gives no case signal. A
+        # kecamatan or town that is no common word may be typed in lower case after "warga", "di": a
+        # complaint quoted from social media ("aduan masyarakat palaran").
+        if not text[start].isupper() and any(c.isupper() for c in text) and not (
+            alias.kind in ("district", "capital") and alias.rule == "case" and prev in DISTRICT_CONTEXT
+        ):
             return None
         if start < dateline_end:
             return "yes"
-        prev = toks[i - 1][0] if i > 0 else ""
         if alias.kind == "village":
             return "locator" if prev in VILLAGE_LOCATORS else "near"
         if alias.kind == "district":
@@ -553,14 +626,77 @@ class Tagger:
         if prev in PLACE_CONTEXT:
             return "yes"
         end = toks[i + len(alias.key) - 1][2]
-        if re.match(r"\s*,\s*(Jawa|Sumatera|Sulawesi|Kalimantan|Nusa|Papua|Maluku|Banten|Bali|Lampung|Riau)",
-                    text[end : end + 30]):
+        if PROVINCE_AFTER_RE.match(text, end):
             return "yes"
         if alias.rule == "word":
             # A common word capitalised at the start of a sentence says nothing; inside one it names the place.
             initial = not text[:start].strip() if i == 0 else SENTENCE_END_RE.search(text, toks[i - 1][2], start)
             return "province" if initial else "yes"
-        return None
+        if _closes_institution(text, toks, i, len(alias.key)):
+            return "yes"
+        # Otherwise only a list of places vouches for it ("Malang dan Batu", "Semarang, Solo, Tegal"), and
+        # only as a name of its own: in "Kecamatan Bukit Batu" or "Persikoba Batu" it ends another name.
+        if i > 0 and not text[toks[i - 1][2] : start].strip(" -"):
+            joined_by_hyphen = "-" in text[toks[i - 1][2] : start]
+            if text[toks[i - 1][1]].isupper() != joined_by_hyphen:  # "Bukit Batu", "Pulau-pulau Batu"
+                return None
+        if alias.key[0] in ETHNIC_NAMES:
+            return None
+        for j in range(i - 1, max(-1, i - 5), -1):  # "Kecamatan Pulau-pulau Batu": the end of a kecamatan's name
+            if toks[j][0] in DISTRICT_LOCATORS or toks[j][0] in VILLAGE_LOCATORS:
+                return None
+            if text[toks[j][2] : toks[j + 1][1]].strip(" -"):
+                break
+        return "list"
+
+
+def _listed(items: list[RegionEvidence], found: list[RegionEvidence], text: str) -> list[RegionEvidence]:
+    """The ambiguous names that stand in a list next to a confirmed place, or next to one so vouched for."""
+    confirmed = {(e.start, e.start + len(e.alias)) for e in found}
+    spans = sorted(confirmed | {(e.start, e.start + len(e.alias)) for e in items})
+    out: list[RegionEvidence] = []
+    changed = True
+    while changed and len(out) < len(items):
+        changed = False
+        for e in items:
+            span = (e.start, e.start + len(e.alias))
+            if span in confirmed:
+                continue
+            k = spans.index(span)
+            before = spans[k - 1] if k > 0 else None
+            after = spans[k + 1] if k + 1 < len(spans) else None
+            # A "Kabupaten X" or "Kota X" after a comma is where the name lies, not the next item of a list.
+            after_ok = after in confirmed and LIST_SEP_RE.fullmatch(text, span[1], after[0]) and not (
+                _key(text[after[0] : after[1]])[0] in LOCATING_FORMS and text[span[1] : after[0]].strip() == ","
+            )
+            if (before in confirmed and LIST_SEP_RE.fullmatch(text, before[1], span[0])) or after_ok:
+                confirmed.add(span)
+                out.append(e)
+                changed = True
+    return out
+
+
+def _closes_institution(text: str, toks: list[tuple[str, int, int]], i: int, n: int) -> bool:
+    """Whether the name at ``i`` ends a facility's or institution's proper name ("Stadion Manahan Solo").
+
+    Up to three capitalised words or numbers may stand between the institution word and the name
+    ("SMA Negeri 3 Batu"), and the name must end the run: in "Pasar Batu Akik" it is a stone.
+    """
+    j = i - 1
+    while j >= 0 and i - j <= 4:
+        word, a, b = toks[j]
+        if text[b : toks[j + 1][1]].strip(" -") or not (text[a].isupper() or word.isdigit()):
+            return False  # punctuation between, or a lowercase word: not one proper name
+        if word in INSTITUTION_WORDS:
+            break
+        j -= 1
+    else:
+        return False
+    if i + n < len(toks):
+        gap = text[toks[i + n - 1][2] : toks[i + n][1]]
+        if not gap.strip() and text[toks[i + n][1]].isupper():
+            return False
+    return True
 
 
 def article_codes(matches: Iterable[Match]) -> tuple[str, ...]:

@@ -85,6 +85,33 @@ def test_alias_table_codes_and_names_are_consistent() -> None:
         ("Kapal melintas Selat Malaka", []),
         ("Hakim ketok palu vonis", []),
         ("Kampung Tenggarong Seberang", ["64.02"]),
+        # Words glued where markup stood between them.
+        ("Bayi dua tahun diNgawi, Jawa Timur meninggal", ["35", "35.21"]),
+        ("Aksi #SurabayaMenggugat dimulai", ["35.78"]),
+        ("Gubernur Jawa BaratDedi Mulyadi", ["32"]),
+        # A common-word name in a list of places, or closing a facility's name, is the place.
+        ("15 Tempat Wisata di Malang dan Batu", ["35.73", "35.79"]),
+        ("Gempa terasa hingga Jogja, Solo, dan Bali", ["33.72", "34", "51"]),
+        ("Tur ke Semarang , Solo , Tegal , Salatiga", ["33.72", "33.73", "33.74", "33.76"]),
+        ("Delegasi FIFA Inspeksi Stadion Manahan Solo", ["33.72"]),
+        ("Investor Lirik Kawasan Industri Batang", ["33.25"]),
+        ("laga digelar di stadion manahan , solo , jawa tengah", ["33", "33.72"]),
+        # ... but not a stone, a singer, a people, or the end of another place's name.
+        ("Harga Batu dan Pasir Naik", []),
+        ("Penyanyi itu merilis album Solo dan single baru", []),
+        ("Di Pasar Batu Akik ramai pembeli", []),
+        ("Penduduknya suku Jawa , Batak dan sebagian Banjar dan Banten .", ["36"]),
+        ("di Kecamatan Bukit Batu , Kabupaten Bengkalis , Riau", ["14", "14.03"]),
+        ("Kecamatan Pulau - pulau Batu , Kabupaten Nias Selatan", ["12.14"]),
+        # Both forms at once; a former name with its form is one name.
+        ("Hujan di Kota dan Kabupaten Bogor", ["32.01", "32.71"]),
+        ("Pemkab dan Pemkot Bekasi sepakat", ["32.16", "32.75"]),
+        ("Pembentukan Kabupaten Toba Samosir", ["12.12"]),
+        # A kelurahan with a distinctive name and a compass word, after its locator.
+        ("Kolam Retensi di Kelurahan Sempaja Timur Akan Dibangun", ["64.72"]),
+        ("Warga Kelurahan Sumber Rejo mengeluh", []),
+        # A kecamatan typed in lower case by a resident after "warga" or "masyarakat".
+        ("Aduan masyarakat palaran lewat @infopalaran", ["64.72"]),
     ],
 )
 def test_hard_cases(text: str, expected: list[str]) -> None:
