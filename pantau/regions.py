@@ -410,7 +410,15 @@ def build_aliases(gaz: Gazetteer, watch_terms: Mapping[str, Iterable[str]] | Non
         ):
             continue
         put(d.name, d.code, "district", rules.get(d.code, "case"))
+    # Two-word kecamatan are often written as one word ("Marangkayu", "Sangasanga", "Longkali").
+    for d in gaz.districts:
+        key = _key(d.name)
+        glued = "".join(key)
+        if len(key) == 2 and (glued,) not in table and rules.get(d.code, "case") == "case":
+            put(glued.capitalize(), d.code, "district", "case")
     # Villages: never over a name already taken; one shared by kecamatan keeps them all as candidates.
+    # A village named after its own town ("Bontang Kuala" in Bontang) says where it is without a locator.
+    home = {r.code: {_key(r.name), _key(r.capital)} - {()} for r in gaz.regions if r.level != "province"}
     by_key: dict[tuple[str, ...], list[Village]] = {}
     for v in gaz.villages:
         by_key.setdefault(_key(v.name), []).append(v)
@@ -418,6 +426,9 @@ def build_aliases(gaz: Gazetteer, watch_terms: Mapping[str, Iterable[str]] | Non
         if not key or key in table:
             continue
         alts = tuple(dict.fromkeys(v.district_code for v in villages))
+        if len(alts) == 1 and any(key[: len(k)] == k for k in home[gaz.regency_of(alts[0])]):
+            table[key] = Alias(text=villages[0].name, key=key, code=alts[0], kind="district", rule="case")
+            continue
         table[key] = Alias(
             text=villages[0].name, key=key, code=alts[0] if len(alts) == 1 else None, kind="village",
             rule="locator", alts=alts,

@@ -112,6 +112,11 @@ def test_alias_table_codes_and_names_are_consistent() -> None:
         ("Warga Kelurahan Sumber Rejo mengeluh", []),
         # A kecamatan typed in lower case by a resident after "warga" or "masyarakat".
         ("Aduan masyarakat palaran lewat @infopalaran", ["64.72"]),
+        # Two-word kecamatan written as one word; a kelurahan named after its own town.
+        ("Kapal tenggelam di perairan Marangkayu", ["64.02"]),
+        ("Jalan di Sangasanga rusak", ["64.02"]),
+        ("Website : https://pupr.samarindakota.go.id/", []),
+        ("Bontang Kuala dipadati wisatawan", ["64.74"]),
     ],
 )
 def test_hard_cases(text: str, expected: list[str]) -> None:
