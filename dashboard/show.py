@@ -43,7 +43,11 @@ def topic_name(topic_id: str) -> str:
 
 def region_name(code: str) -> str:
     gaz = regions.gazetteer()
-    return gaz.display(code) if code in gaz.by_code else code
+    if code not in gaz.by_code:
+        return code
+    if code.count(".") == 2:  # a kecamatan: "Kec. Sepaku, Penajam Paser Utara"
+        return f"Kec. {gaz.by_code[code].name}, {gaz.by_code[gaz.regency_of(code)].name}"
+    return gaz.display(code)
 
 
 def md_escape(text: str) -> str:

@@ -59,7 +59,8 @@ def populate(store: Store, url: str) -> None:
                                  id="hostile", nlp_status="scored",
                                  sentiment=Sentiment(label="negative", score=0.8, probs={"negative": 0.8}))])
     store.upsert([Article.create(url=f"https://pupr.samarindakota.go.id/berita/{i}", title=title, body=f"{title}.",
-                                 source="pupr-samarinda", source_type="government", regions=("64.72",),
+                                 source="pupr-samarinda", source_type="government",
+                                 regions=("64.72", "64.72.01") if i == 0 else ("64.72",),  # Kecamatan Palaran
                                  published_at=NOW - timedelta(hours=30 + i), nlp_status="scored",
                                  sentiment=Sentiment(label="neutral", score=0.9, probs={"neutral": 0.9}))
                   for i, title in enumerate(GOVERNMENT)])

@@ -117,6 +117,17 @@ def test_cari_filters_change_the_exact_total(monkeypatch: pytest.MonkeyPatch, wo
         assert samarinda == store.count(Filters(regions=("64.72",)))
 
 
+def test_cari_narrows_a_city_to_one_kecamatan(monkeypatch: pytest.MonkeyPatch, world: str) -> None:
+    at = app(monkeypatch, world, "cari", region="64.72.01")
+    line = next(m.value for m in at.markdown if "artikel" in m.value)
+    assert int(line.split("**")[1]) == 1
+    assert "pupr\\-samarinda · Netral · Kota Samarinda, Kec\\. Palaran, Samarinda" in texts(at)  # and where
+    [wilayah] = [m for m in at.multiselect if m.label == "Wilayah"]
+    assert wilayah.value == ["64.72.01"]
+    assert "Kec. Sepaku, Penajam Paser Utara" in wilayah.options  # every watched kecamatan can be chosen
+    assert show.region_name("64.72.01") == "Kec. Palaran, Samarinda"
+
+
 def test_cari_highlights_paging_and_csv_of_the_whole_result(monkeypatch: pytest.MonkeyPatch, world: str) -> None:
     at = app(monkeypatch, world, "cari", q="banjir")
     snippets = [h.proto.body for h in at.get("html") if not h.proto.body.startswith("<style>")]

@@ -24,7 +24,9 @@ def _region_options(watch: list[str], chosen: tuple[str, ...]) -> list[str]:
     gaz = regions.gazetteer()
     provinces = {code.split(".")[0] for code in watch}
     children = [r.code for p in sorted(provinces) for r in gaz.children(p)]
-    return list(dict.fromkeys([*watch, *children, *chosen]))
+    # The kecamatan of each regency follow it, so an officer can narrow "Penajam Paser Utara" to Sepaku.
+    districts = [d.code for c in children for d in gaz.districts_of(c)]
+    return list(dict.fromkeys([*watch, *children, *districts, *chosen]))
 
 
 def _dates(view: params.View, tz: str) -> list[Any]:
