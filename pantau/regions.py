@@ -40,7 +40,8 @@ PLACE_CONTEXT = frozenset(
     {
         "di", "ke", "dari", "asal", "wilayah", "kawasan", "daerah", "warga", "masyarakat", "kabupaten",
         "kota", "kab", "pemkab", "pemkot", "bupati", "walikota", "polres", "polresta", "kapolres", "dprd",
-        "menuju", "sekitar", "se", "pilkada", "walkot",
+        "menuju", "sekitar", "se", "pilkada", "walkot", "kelahiran", "cawalkot", "cawabup", "cabup", "wabup",
+        "wawali", "wawalkot", "pilwalkot", "pilbup", "kapolresta", "dandim", "kajari", "kejari", "kodim",
     }
 )
 # Capitals that are also everyday words or belong to two regencies: never used as evidence.
@@ -58,7 +59,7 @@ CAPITAL_STOPLIST = frozenset(
 # Bays, straits, rivers, lakes and bridges named after a region are not the region ("Teluk Balikpapan").
 NON_PLACE_PREFIX = frozenset(
     {"jalan", "jl", "jln", "gang", "gg", "km", "kmp", "kri", "tb", "mv", "mt", "teluk", "selat", "sungai",
-     "danau", "jembatan", "bengawan"}
+     "danau", "jembatan", "bengawan", "gunung", "sunan", "suku"}
 )
 # A place followed by one of these is abroad ("Malaka, Malaysia", "Kampar, Perak").
 FOREIGN_LOCATORS = re.compile(
@@ -69,6 +70,9 @@ FOREIGN_LOCATORS = re.compile(
 # Words that place the next name: a kecamatan ("Kecamatan Sepaku") or a village ("Desa Bumi Harapan").
 DISTRICT_LOCATORS = frozenset({"kecamatan", "kec", "camat", "kapolsek", "polsek", "koramil", "danramil"})
 VILLAGE_LOCATORS = frozenset({"desa", "kelurahan", "kel", "kampung", "kampong", "ds", "kades", "lurah"})
+# A regency's name right after these is a village or kecamatan elsewhere that shares it ("Desa Kendal",
+# "Kecamatan Padang Ulak Tanding"); Kaltim's own kecamatan and villages are matched as such before this.
+HAMLET_LOCATORS = frozenset({"desa", "kelurahan", "kel", "dusun", "dsn", "kades", "lurah", "kecamatan", "kec"})
 # Village names made of these words, or Javanese transmigration names ending in them, recur all over
 # Indonesia ("Sumber Rejo", "Sidomulyo", "Karang Anyar"): a locator alone does not place them in Kaltim.
 GENERIC_VILLAGE_WORDS = frozenset(
@@ -587,6 +591,28 @@ class Tagger:
             return False
         if i > 0 and toks[i - 1][0] in NON_PLACE_PREFIX:
             return True
+        # "Desa Kendal", "Dusun Kendal Wetan": a village that shares a regency's name, elsewhere.
+        if i > 0 and alias.kind not in ("district", "village") and toks[i - 1][0] in HAMLET_LOCATORS:
+            return True
+        # "pesisir selatan jawa barat": a name run straight into another province is a place there.
+        if i + n < len(toks) and not text[toks[i + n - 1][2] : toks[i + n][1]].strip():
+            follower = self._match_at(text, toks, i + n, dateline_end)
+            region = self.gaz.by_code.get(follower[0].code or "") if follower is not None else None
+            mine = self.gaz.by_code.get(alias.code or (alias.alts[0] if alias.alts else ""))
+            # Only across island groups (the code's first digit): "Wamena Papua" and "Asmat Papua" still
+            # name the provinces split from Papua in 2022, and "BPD Sumsel Babel" is a bank of both.
+            if region is not None and mine is not None and region.level == "province" and (
+                region.code[0] != mine.province_code[0]
+            ):
+                return True
+        # "Pesantren Mojosari Nganjuk": a capital's name followed by another regency is a place in that one.
+        if alias.kind == "capital" and i + n < len(toks) and not text[toks[i + n - 1][2] : toks[i + n][1]].strip():
+            follower = self._match_at(text, toks, i + n, dateline_end)
+            other = self.gaz.by_code.get(follower[0].code or "") if follower is not None else None
+            own = self.gaz.by_code.get(alias.code or "")
+            # "Sentani Jayapura" is Kabupaten Jayapura's own seat, so the capital stands.
+            if other is not None and own is not None and other.level != "province" and other.name != own.name:
+                return True
         if i > 1 and toks[i - 1][0] == "raya" and toks[i - 2][0] in NON_PLACE_PREFIX:  # "Jl. Raya Singkil"
             return True
         if FOREIGN_LOCATORS.match(text, toks[i + n - 1][2]):
@@ -643,7 +669,7 @@ class Tagger:
             # A common word capitalised at the start of a sentence says nothing; inside one it names the place.
             initial = not text[:start].strip() if i == 0 else SENTENCE_END_RE.search(text, toks[i - 1][2], start)
             return "province" if initial else "yes"
-        if _closes_institution(text, toks, i, len(alias.key)):
+        if _closes_institution(text, toks, i, len(alias.key)) or _ends_address(text, toks, i):
             return "yes"
         # Otherwise only a list of places vouches for it ("Malang dan Batu", "Semarang, Solo, Tegal"), and
         # only as a name of its own: in "Kecamatan Bukit Batu" or "Persikoba Batu" it ends another name.
@@ -691,12 +717,16 @@ def _closes_institution(text: str, toks: list[tuple[str, int, int]], i: int, n: 
     """Whether the name at ``i`` ends a facility's or institution's proper name ("Stadion Manahan Solo").
 
     Up to three capitalised words or numbers may stand between the institution word and the name
-    ("SMA Negeri 3 Batu"), and the name must end the run: in "Pasar Batu Akik" it is a stone.
+    ("SMA Negeri 3 Batu", "Stadion Manahan, Solo"), and the name must end the run: in "Pasar Batu Akik"
+    it is a stone. A headline in title case has no such end, so there the name must follow the
+    institution word itself ("Bandara Solo Segera Buka Rute Baru").
     """
+    lower = not any(c.isupper() for c in text)
     j = i - 1
     while j >= 0 and i - j <= 4:
         word, a, b = toks[j]
-        if text[b : toks[j + 1][1]].strip(" -") or not (text[a].isupper() or word.isdigit()):
+        gap = text[b : toks[j + 1][1]].strip(" -")
+        if (gap and not (gap == "," and j == i - 1)) or not (lower or text[a].isupper() or word.isdigit()):
             return False  # punctuation between, or a lowercase word: not one proper name
         if word in INSTITUTION_WORDS:
             break
@@ -705,9 +735,34 @@ def _closes_institution(text: str, toks: list[tuple[str, int, int]], i: int, n: 
         return False
     if i + n < len(toks):
         gap = text[toks[i + n - 1][2] : toks[i + n][1]]
-        if not gap.strip() and text[toks[i + n][1]].isupper():
+        if not gap.strip() and text[toks[i + n][1]].isupper() and (j < i - 1 or not _title_case(toks, text)):
             return False
     return True
+
+
+def _ends_address(text: str, toks: list[tuple[str, int, int]], i: int) -> bool:
+    """Whether the name at ``i`` ends an address that a locator opened: "di desa Dampyak, Kramat, Tegal"."""
+    commas = 0
+    j = i - 1
+    while j >= 0 and i - j <= 8:
+        word, a, b = toks[j]
+        gap = text[b : toks[j + 1][1]].strip()
+        if gap == ",":
+            commas += 1
+        elif gap:
+            return False
+        if word in HAMLET_LOCATORS or word in VILLAGE_LOCATORS or word in ("jalan", "jl", "rt", "rw"):
+            return commas > 0
+        if not text[a].isupper() and not word.isdigit():
+            return False
+        j -= 1
+    return False
+
+
+def _title_case(toks: list[tuple[str, int, int]], text: str) -> bool:
+    """A headline written With Every Word Capitalised: capitals there say nothing about names."""
+    words = [t for t in toks if len(t[0]) > 3 and not t[0].isdigit()]
+    return len(words) >= 4 and sum(text[a].isupper() for _, a, _ in words) >= 0.8 * len(words)
 
 
 def article_codes(matches: Iterable[Match]) -> tuple[str, ...]:

@@ -117,6 +117,22 @@ def test_alias_table_codes_and_names_are_consistent() -> None:
         ("Jalan di Sangasanga rusak", ["64.02"]),
         ("Website : https://pupr.samarindakota.go.id/", []),
         ("Bontang Kuala dipadati wisatawan", ["64.74"]),
+        # A regency's name as a village or kecamatan elsewhere, a saint, a mountain, a dish, an officer.
+        ("Masjid terbesar di Desa Kendal berada di Dusun Jeruk", []),
+        ("di pinggiran kecamatan padang ulak tanding , kabupaten rejang lebong", ["17.02"]),
+        ("Buka Luwur Sunan Kudus, Ribuan Paket Nasi Dibagikan", []),
+        ("Ini Penampakan Gunung Padang Versi AI", []),
+        ("rendang ada di setiap restoran padang dan masakan khas padang lainnya", []),
+        ("saya ini pati ( perwira tinggi ) masih aktif", []),
+        ("perahu berlayar dari pelabuhan ratu , pesisir selatan jawa barat", ["32", "32.02"]),
+        ("Kerusuhan Di Wamena Papua", ["91", "95.01"]),
+        ("Ia belajar di Pesantren Mojosari Nganjuk", ["35.18"]),
+        ("Bandar Udara Sentani Jayapura", ["91.03", "91.71"]),
+        # A common-word name vouched for by its context: an address, a candidate, a facility in a headline.
+        ("sang dalang tinggal di desa Dampyak , Kramat , Tegal .", ["33.76"]),
+        ("Purnomo-Teguh Daftar Cawalkot Solo", ["33.72"]),
+        ("Bandara Solo Segera Buka Rute Baru ke Kuala Lumpur", ["33.72"]),
+        ("pria kelahiran solo , 1 oktober 1987", ["33.72"]),
     ],
 )
 def test_hard_cases(text: str, expected: list[str]) -> None:
