@@ -1,11 +1,12 @@
 """Region tagger quality and speed: a naive name matcher, the previous tagger and the current one.
 
-    python bench/regions.py [--previous REF] [--set tests/data/regions/round2.jsonl]
+    python bench/regions.py [--previous REF] [--set tests/data/regions/round2.jsonl ...]
                             [--corpus ../shared/data/click-id/clickbait.csv] [--sentences 10000] [--rounds 3]
 
-Quality: precision and recall per category of the hand-labelled set ``round2.jsonl`` (see
-tests/data/regions/GUIDELINES.md and SOURCE.md), on its ``tune`` part, its ``heldout`` part (never
-used to adjust the tagger) and both. A true positive is a (sentence, code) pair in the gold labels.
+Quality: precision and recall per category of the hand-labelled sets ``round2.jsonl``, ``round3.jsonl``
+and ``round4.jsonl`` (see tests/data/regions/GUIDELINES.md and SOURCE.md), on their ``tune`` items, their
+``heldout`` items (never used to adjust the tagger) and both. A true positive is a (sentence, code)
+pair in the gold labels.
 
 (a) naive: every province and regency/city name, case-insensitive, longest first, no context;
 (b) previous: ``pantau/regions.py`` and ``pantau/data`` as of git ``--previous`` (default: the
@@ -112,14 +113,18 @@ def read_corpus(path: Path, n: int) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--previous", default=DEFAULT_PREVIOUS, help="git ref of the previous tagger")
-    ap.add_argument("--set", type=Path, default=ROOT / "tests/data/regions/round2.jsonl")
+    ap.add_argument("--set", type=Path, nargs="+", default=[
+        ROOT / f"tests/data/regions/{name}.jsonl" for name in ("round2", "round3", "round4")
+        if (ROOT / f"tests/data/regions/{name}.jsonl").exists()
+    ], help="labelled sets; each item's 'split' says whether it is tune or held out")
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/data/click-id/clickbait.csv")
     ap.add_argument("--sentences", type=int, default=10_000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--misses", action="store_true", help="print the current tagger's errors on the tune part")
     args = ap.parse_args()
 
-    items = [json.loads(line) for line in args.set.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [json.loads(line) for path in args.set for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         prev = previous_tree(args.previous, Path(tmp) / "prev")
         texts_file = Path(tmp) / "texts.json"
@@ -127,7 +132,8 @@ def main() -> None:
         taggers = {"naive": (ROOT, "naive"), "previous": (prev, "tagger"), "current": (ROOT, "tagger")}
         got = {name: run_worker(path, mode, texts_file, "tag")["codes"] for name, (path, mode) in taggers.items()}
 
-        print(f"evaluation set: {args.set.relative_to(ROOT)}: {len(items)} sentences "
+        names = ", ".join(str(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p) for p in args.set)
+        print(f"evaluation sets: {names}: {len(items)} sentences "
               f"({sum(i['split'] == 'tune' for i in items)} tune, {sum(i['split'] == 'heldout' for i in items)} "
               f"held out); previous = git {args.previous}")
         for split in ("heldout", "tune", "all"):
