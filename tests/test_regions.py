@@ -195,7 +195,7 @@ def score(items: list[dict[str, object]]) -> tuple[float, float, int, list[str]]
     return precision, recall, tp, misses
 
 
-@pytest.mark.parametrize("name", ["labelled", "heldout"])
+@pytest.mark.parametrize("name", ["labelled", "heldout", "round2", "round3"])
 def test_labelled_set_precision_and_recall(name: str) -> None:
     """Two hand-labelled sets of real sentences (see tests/data/regions/GUIDELINES.md)."""
     items = read_gold(name)
