@@ -312,12 +312,24 @@ def build_model(f: E5File) -> BertModel:
         for short, long in names.items():
             state[f"encoder.layer.{i}.{long}.weight"] = t[f"l{i}.{short}.w"]
             state[f"encoder.layer.{i}.{long}.bias"] = t[f"l{i}.{short}.b"]
-    model = BertModel(config, add_pooling_layer=False)
-    missing, unexpected = model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=False)
+    # Built on the meta device and given the dequantised arrays as its parameters (assign=True): no
+    # random initialisation to throw away and no second fp32 copy of the 384 MB embedding matrix.
+    with torch.device("meta"):
+        model = BertModel(config, add_pooling_layer=False)
+    missing, unexpected = model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()},
+                                                strict=False, assign=True)
     params = {k for k, _ in model.named_parameters()}
     if unexpected or params & set(missing):
         raise BaseModelError(f"weights do not fit BertModel: missing {sorted(params & set(missing))} "
                              f"unexpected {sorted(unexpected)}")
+    emb = model.embeddings
+    for name in ("position_ids", "token_type_ids"):  # BERT's non-persistent index buffers
+        if isinstance(getattr(emb, name, None), torch.Tensor):
+            ids = torch.arange(h.max_positions).expand((1, -1))
+            emb.register_buffer(name, ids if name == "position_ids" else torch.zeros_like(ids), persistent=False)
+    left = [n for n, t in [*model.named_parameters(), *model.named_buffers()] if t.is_meta]
+    if left:
+        raise BaseModelError(f"BertModel tensors left without values: {left}")
     model.train(False)
     return model
 
