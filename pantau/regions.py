@@ -41,7 +41,7 @@ PLACE_CONTEXT = frozenset(
         "di", "ke", "dari", "asal", "wilayah", "kawasan", "daerah", "warga", "masyarakat", "kabupaten",
         "kota", "kab", "pemkab", "pemkot", "bupati", "walikota", "polres", "polresta", "kapolres", "dprd",
         "menuju", "sekitar", "se", "pilkada", "walkot", "kelahiran", "cawalkot", "cawabup", "cabup", "wabup",
-        "wawali", "wawalkot", "pilwalkot", "pilbup", "kapolresta", "dandim", "kajari", "kejari", "kodim",
+        "wawali", "wawalkot", "pilwalkot", "pilbup", "kapolresta", "dandim", "kajari", "kejari", "kodim", "khas",
     }
 )
 # Capitals that are also everyday words or belong to two regencies: never used as evidence.
@@ -56,6 +56,7 @@ CAPITAL_STOPLIST = frozenset(
     }
 )
 # Words before a name that make it a street or a vessel, not the region ("Jalan Samarinda", "KM Bontang").
+STREET_WORDS = frozenset({"jalan", "jl", "jln"})
 # Bays, straits, rivers, lakes and bridges named after a region are not the region ("Teluk Balikpapan").
 NON_PLACE_PREFIX = frozenset(
     {"jalan", "jl", "jln", "gang", "gg", "km", "kmp", "kri", "tb", "mv", "mt", "teluk", "selat", "sungai",
@@ -106,6 +107,7 @@ INSTITUTION_WORDS = frozenset(
         "politeknik", "poltekkes", "stie", "stikes", "stmik", "stkip", "uin", "iain", "sma", "smp", "smk", "sman",
         "smpn", "smkn", "sdn", "man", "mtsn", "kejari", "kejaksaan", "pengadilan", "pn", "lapas", "rutan", "kodim",
         "korem", "polresta", "industri", "keraton", "kraton", "pasar", "alun", "kantor", "bpbd", "kpu", "bawaslu",
+        "gor",
     }
 )
 # What joins the items of a list of places: "Malang dan Batu", "Semarang, Solo, Tegal", "Solo - Yogyakarta".
@@ -120,9 +122,19 @@ PROVINCE_AFTER_RE = re.compile(
     re.IGNORECASE,
 )
 LOCATING_FORMS = frozenset({"kota", "kabupaten", "kab", "provinsi", "prov", "kecamatan", "kec"})
+DATE_WORDS = frozenset(
+    {
+        "senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu", "ahad", "januari", "februari", "maret",
+        "april", "mei", "juni", "juli", "agustus", "september", "oktober", "november", "desember", "wib", "wita",
+        "wit", "pagi", "siang", "sore", "malam",
+    }
+)
+HANDLE_KINDS = frozenset({"name", "abbrev", "nickname", "capital", "district"})
 PAIRED_FORMS = frozenset({"kota", "kabupaten", "kab", "pemkot", "pemkab"})
-KABUPATEN_FORMS = ("kabupaten", "kab", "pemkab", "bupati", "kabupaten administrasi")
-KOTA_FORMS = ("kota", "pemkot", "kotamadya", "wali kota", "walikota", "walkot", "kota administrasi")
+KABUPATEN_FORMS = ("kabupaten", "kab", "pemkab", "bupati", "kabupaten administrasi", "pilbup", "cabup", "wabup",
+                   "cawabup")
+KOTA_FORMS = ("kota", "pemkot", "kotamadya", "wali kota", "walikota", "walkot", "kota administrasi", "pilwalkot",
+              "cawalkot", "wawali", "wawalkot")
 PROVINCE_FORMS = ("provinsi", "prov", "pemprov", "gubernur", "pemerintah provinsi")
 
 
@@ -291,6 +303,13 @@ def gazetteer() -> Gazetteer:
 
 
 @functools.cache
+def _common_words() -> frozenset[str]:
+    """Words of village names that are also ordinary words (``data/common-words.txt``)."""
+    with _data_file("common-words.txt").open(encoding="utf-8") as f:
+        return frozenset(line.strip() for line in f if line.strip() and not line.startswith("#"))
+
+
+@functools.cache
 def _district_rules() -> dict[str, str]:
     return {row["code"]: row.get("rule") or "" for row in _data_folder_rows("districts")}
 
@@ -374,6 +393,14 @@ def build_aliases(gaz: Gazetteer, watch_terms: Mapping[str, Iterable[str]] | Non
                 put(r.name, r.code, "name")
         strong_keys.add(_key(r.name))
 
+    # Two-word names are also written as one ("Tanjungpinang", "Palangkaraya", "Pangkalpinang").
+    for r in gaz.regions:
+        key = _key(r.name)
+        if len(key) == 2 and r.level != "province" and ("".join(key),) not in table and (
+            len(by_name[r.name.lower()]) == 1 or r.level == "city"
+        ):
+            put("".join(key).capitalize(), r.code, "name", "case")
+
     capital_count: dict[str, int] = {}
     for r in gaz.regions:
         if r.level == "regency" and r.capital:
@@ -423,6 +450,7 @@ def build_aliases(gaz: Gazetteer, watch_terms: Mapping[str, Iterable[str]] | Non
     # Villages: never over a name already taken; one shared by kecamatan keeps them all as candidates.
     # A village named after its own town ("Bontang Kuala" in Bontang) says where it is without a locator.
     home = {r.code: {_key(r.name), _key(r.capital)} - {()} for r in gaz.regions if r.level != "province"}
+    district_key = {d.code: _key(d.name) for d in gaz.districts}
     by_key: dict[tuple[str, ...], list[Village]] = {}
     for v in gaz.villages:
         by_key.setdefault(_key(v.name), []).append(v)
@@ -430,7 +458,9 @@ def build_aliases(gaz: Gazetteer, watch_terms: Mapping[str, Iterable[str]] | Non
         if not key or key in table:
             continue
         alts = tuple(dict.fromkeys(v.district_code for v in villages))
-        if len(alts) == 1 and any(key[: len(k)] == k for k in home[gaz.regency_of(alts[0])]):
+        # ... or after its own kecamatan ("Muara Jawa Ulu" in Muara Jawa, "Damai Seberang" in Damai).
+        own = [*home[gaz.regency_of(alts[0])], district_key[alts[0]]]
+        if len(alts) == 1 and any(key[: len(k)] == k and len(key) > len(k) for k in own):
             table[key] = Alias(text=villages[0].name, key=key, code=alts[0], kind="district", rule="case")
             continue
         table[key] = Alias(
@@ -497,6 +527,8 @@ class Tagger:
         while i < len(toks):
             match = self._match_at(text, toks, i, dateline_end)
             if match is None:
+                if toks[i][1] > 0 and text[toks[i][1] - 1] in "@#":
+                    found.extend(self._in_handle(text, toks[i], field_name))
                 i += 1
                 continue
             alias, n, verdict = match
@@ -524,6 +556,26 @@ class Tagger:
             found.extend(_listed([p.evidence for p in pending if p.need == "list"], found, text))
             found.sort(key=lambda e: e.start)
         return found
+
+    def _in_handle(self, text: str, tok: tuple[str, int, int], field_name: str) -> list[RegionEvidence]:
+        """A region inside a social handle or hashtag: "@humaskaltim", "#samarindabanjir", "@infopalaran".
+
+        Only names that need no context (no common words), at least five letters long, at the start or the
+        end of the handle, with at least three more letters beside them ("#banteng" is no Banten).
+        """
+        word, start, _end = tok
+        for size in range(len(word) - 3, 4, -1):
+            for offset in (len(word) - size, 0):
+                part = word[offset : offset + size]
+                alias = next((a for a in self.index.get(part, ()) if len(a.key) == 1), None)
+                if alias is None or alias.rule not in ("", "case") or alias.kind not in HANDLE_KINDS:
+                    continue
+                code = alias.code or (alias.alts[0] if len(alias.alts) == 1 else None)
+                if code is None:
+                    continue
+                return [RegionEvidence(code=code, alias=text[start + offset : start + offset + size],
+                                       field=field_name, start=start + offset, strength="weak")]
+        return []
 
     def _paired_form(
         self, alias: Alias, text: str, toks: list[tuple[str, int, int]], i: int, field_name: str
@@ -591,6 +643,10 @@ class Tagger:
             return False
         if i > 0 and toks[i - 1][0] in NON_PLACE_PREFIX:
             return True
+        # "Jalan Medan-Pematangsiantar": the far end of a street named after two places. (A toll road,
+        # "Tol Pejagan-Pemalang", runs through the places it names and keeps them.)
+        if i > 1 and text[toks[i - 1][2] : toks[i][1]].strip() in ("-", "–") and toks[i - 2][0] in STREET_WORDS:
+            return True
         # "Desa Kendal", "Dusun Kendal Wetan": a village that shares a regency's name, elsewhere.
         if i > 0 and alias.kind not in ("district", "village") and toks[i - 1][0] in HAMLET_LOCATORS:
             return True
@@ -636,8 +692,8 @@ class Tagger:
         locator = other.level == "province" or (other.code.startswith("31.") and other.code != "31")
         return locator and other.province_code != mine.province_code
 
-    @staticmethod
-    def _verdict(alias: Alias, text: str, toks: list[tuple[str, int, int]], i: int, dateline_end: int) -> str | None:
+    def _verdict(self, alias: Alias, text: str, toks: list[tuple[str, int, int]], i: int, dateline_end: int
+                 ) -> str | None:
         """Whether a name with a rule counts here: "yes", no (None), or a condition left for the whole text."""
         start = toks[i][1]
         prev = toks[i - 1][0] if i > 0 else ""
@@ -651,7 +707,15 @@ class Tagger:
         if start < dateline_end:
             return "yes"
         if alias.kind == "village":
-            return "locator" if prev in VILLAGE_LOCATORS else "near"
+            # "Warga Sungai Keledang", "di Babulu Darat": a village name that is no common phrase, after a
+            # place word, is as good as "Desa X" (the text must not be about another province).
+            placed = prev in DISTRICT_CONTEXT or prev == "pasar"
+            ordinary = _common_words()
+            common = all(t in ordinary or t in GENERIC_VILLAGE_WORDS for t in alias.key)  # "di Bandara"
+            j = i + len(alias.key)  # "di Bukit Pinang Gadiang": the start of a longer name
+            if j < len(toks) and text[toks[j - 1][2] : toks[j][1]] == " " and text[toks[j][1]].isupper():
+                placed = False
+            return "locator" if prev in VILLAGE_LOCATORS or (placed and not common) else "near"
         if alias.kind == "district":
             if alias.rule != "context":
                 return "yes"
@@ -660,9 +724,18 @@ class Tagger:
             return "yes"
         if alias.rule == "form":
             return None
+        end = toks[i + len(alias.key) - 1][2]
+        # "Padang Khincang", "Batu Raksasa": a common-word name that runs into another capitalised word is
+        # the start of another name (a headline in title case proves nothing; a weekday is a date).
+        j = i + len(alias.key)
+        if (
+            j < len(toks) and text[end : toks[j][1]] == " " and text[toks[j][1]].isupper()
+            and toks[j][0] not in DATE_WORDS and toks[j][0] not in self.index and not _title_case(toks, text)
+            and (i == 0 or not text[toks[i - 1][1]].isupper())  # "Paguyuban Sound Malang": a title's words
+        ):
+            return None
         if prev in PLACE_CONTEXT:
             return "yes"
-        end = toks[i + len(alias.key) - 1][2]
         if PROVINCE_AFTER_RE.match(text, end):
             return "yes"
         if alias.rule == "word":
@@ -762,7 +835,7 @@ def _ends_address(text: str, toks: list[tuple[str, int, int]], i: int) -> bool:
 def _title_case(toks: list[tuple[str, int, int]], text: str) -> bool:
     """A headline written With Every Word Capitalised: capitals there say nothing about names."""
     words = [t for t in toks if len(t[0]) > 3 and not t[0].isdigit()]
-    return len(words) >= 4 and sum(text[a].isupper() for _, a, _ in words) >= 0.8 * len(words)
+    return len(words) >= 3 and sum(text[a].isupper() for _, a, _ in words) >= 0.8 * len(words)
 
 
 def article_codes(matches: Iterable[Match]) -> tuple[str, ...]:

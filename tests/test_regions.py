@@ -133,6 +133,27 @@ def test_alias_table_codes_and_names_are_consistent() -> None:
         ("Purnomo-Teguh Daftar Cawalkot Solo", ["33.72"]),
         ("Bandara Solo Segera Buka Rute Baru ke Kuala Lumpur", ["33.72"]),
         ("pria kelahiran solo , 1 oktober 1987", ["33.72"]),
+        # Regency abbreviations and short island names; two-word names written as one; candidates' forms.
+        ("Pemkab Bolsel Hadiri Rakernas", ["71.11"]),
+        ("Sungai Berbatu di Tarean, Sergai", ["12.18"]),
+        ("Diduga Pasok Sabu di Anambas, Adik Wali Kota Tanjungpinang Ditangkap", ["21.05", "21.72"]),
+        ("Sahrul Gunawan Siap Kalah atau Menang di Pilbup Bandung", ["32.04"]),
+        # Social handles and hashtags.
+        ("Lembaga P3SM (@p3smandiri, @p3smkaltim) hadir", ["64"]),
+        ("Banjir lagi #samarindabanjir", ["64.72"]),
+        ("Sate #banteng enak", []),
+        # A street between two towns is neither; a toll road runs through both.
+        ("Tabrakan di Jalan Medan-Pematangsiantar", []),
+        ("Kecelakaan di Tol Pejagan-Pemalang", ["33.27"]),
+        # A common-word name running into another name; a brand.
+        ("yang sekarang lebih dikenal dengan Padang Khincang", []),
+        ("Mahasiswa di Malang Dukung KPK", ["35.73"]),
+        ("Sosok di Balik MR. DIY yang Bakal IPO", []),
+        # A Kaltim kelurahan after "warga" or "di" when its name is no ordinary phrase; not "di Bandara".
+        ("Warga Sungai Keledang keluhkan jalan berlubang", ["64.72"]),
+        ("Harga pupuk di Babulu Darat naik terus", ["64.09"]),
+        ("Gojek Resmi Beroperasi di Bandara Soekarno-Hatta", []),
+        ("Muara Jawa Ulu jadi lokasi pilot project", ["64.02"]),
     ],
 )
 def test_hard_cases(text: str, expected: list[str]) -> None:
