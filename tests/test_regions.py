@@ -216,7 +216,7 @@ def score(items: list[dict[str, object]]) -> tuple[float, float, int, list[str]]
     return precision, recall, tp, misses
 
 
-@pytest.mark.parametrize("name", ["labelled", "heldout", "round2", "round3"])
+@pytest.mark.parametrize("name", ["labelled", "heldout", "round2", "round3", "round4"])
 def test_labelled_set_precision_and_recall(name: str) -> None:
     """Two hand-labelled sets of real sentences (see tests/data/regions/GUIDELINES.md)."""
     items = read_gold(name)
