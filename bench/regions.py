@@ -3,8 +3,8 @@
     python bench/regions.py [--previous REF] [--set tests/data/regions/round2.jsonl ...]
                             [--corpus ../shared/data/click-id/clickbait.csv] [--sentences 10000] [--rounds 3]
 
-Quality: precision and recall per category of the hand-labelled sets ``round2.jsonl``, ``round3.jsonl``
-and ``round4.jsonl`` (see tests/data/regions/GUIDELINES.md and SOURCE.md), on their ``tune`` items, their
+Quality: precision and recall per category of the hand-labelled sets ``round2.jsonl`` to ``round5.jsonl``
+(see tests/data/regions/GUIDELINES.md and SOURCE.md), on their ``tune`` items, their
 ``heldout`` items (never used to adjust the tagger) and both. A true positive is a (sentence, code)
 pair in the gold labels.
 
@@ -113,10 +113,8 @@ def read_corpus(path: Path, n: int) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--previous", default=DEFAULT_PREVIOUS, help="git ref of the previous tagger")
-    ap.add_argument("--set", type=Path, nargs="+", default=[
-        ROOT / f"tests/data/regions/{name}.jsonl" for name in ("round2", "round3", "round4")
-        if (ROOT / f"tests/data/regions/{name}.jsonl").exists()
-    ], help="labelled sets; each item's 'split' says whether it is tune or held out")
+    ap.add_argument("--set", type=Path, nargs="+", default=sorted((ROOT / "tests/data/regions").glob("round*.jsonl")),
+                    help="labelled sets (default: every round*.jsonl); each item's 'split' says tune or held out")
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/data/click-id/clickbait.csv")
     ap.add_argument("--sentences", type=int, default=10_000)
     ap.add_argument("--rounds", type=int, default=3)
