@@ -89,7 +89,7 @@ def test_platform_facet_counts_posts_only(mixed: Store) -> None:
 
 
 def test_engagement_is_validated() -> None:
-    with pytest.raises(InvalidArticle, match="engagement.views"):
+    with pytest.raises(InvalidArticle, match=r"engagement\.views"):
         Engagement(views=-1)
     with pytest.raises(InvalidArticle, match="engagement"):
         Article.from_dict({**posts()[0].to_dict(), "engagement": {"hearts": 3}})
