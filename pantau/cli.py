@@ -116,6 +116,8 @@ def init(
 @app.command()
 def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Show the store, article counts by NLP status, and the last crawl of each source."""
+    from crawlers.refusals import explain
+
     cfg = load_settings()
     try:
         with open_store(cfg.store.url) as store:
@@ -163,6 +165,10 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
                 f"  {name}{flag}: last crawl {run['finished_at']} fetched={run['fetched']} new={run['new']} "
                 f"duplicate={run['duplicate']} errors={errors} blocked={run['blocked']}"
             )
+            for reason, n in sorted(run["errors"].items()):
+                words = explain(reason)
+                if words:  # a platform refused: say what it means
+                    typer.echo(f"    {reason}={n}: {words}")
 
 
 @app.command()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawlers.refusals import explain
 from crawlers.social import count
 from crawlers.social.mastodon import html_text, links, target
 from index import Filters
@@ -87,3 +88,115 @@ def test_telegram_first_crawl_stops_at_max_pages_and_counts_a_post_without_time(
                        store, tmp_path / "state")
         assert broken["tg-kacau"].errors == {"telegram_unreadable": 1}
         assert broken["tg-hilang"].errors == {"telegram_gone": 1}
+
+
+def _status_id(n: int) -> str:
+    return str(110_000_000_000_000_000 + n)
+
+
+def test_mastodon_hashtag_timeline_pages_back_then_reads_forward_from_its_cursor(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'p.db'}"
+    with CrawlServer() as srv:
+        source = {"name": "md-samarinda", "type": "mastodon", "url": srv.base + "/mastodon/tags/samarinda",
+                  "max_pages": 5}
+        first = crawl([source], store, tmp_path / "state")["md-samarinda"]
+        # 30 statuses, 10 a page: three pages and an empty fourth; status 7 is a boost, 12 has no time.
+        assert first.new == 28 and first.errors == {"mastodon_post_malformed": 1}
+        tag = "/mastodon/api/v1/timelines/tag/samarinda?limit=40"
+        assert [p for p, _ in srv.hit_log() if p.startswith("/mastodon/")] == [
+            tag, f"{tag}&max_id={_status_id(21)}", f"{tag}&max_id={_status_id(11)}", f"{tag}&max_id={_status_id(1)}"]
+        posts = {a.url.rsplit("/", 1)[1]: a for a in _stored(store, "mastodon")}
+        assert _status_id(7) not in posts and _status_id(12) not in posts
+        nine = posts[_status_id(9)]
+        assert nine.body.startswith("Banjir\n")  # the content warning comes first
+        assert nine.engagement == Engagement(likes=9 % 7 + 1, reposts=9 % 5, replies=9 % 4)
+        assert nine.authors == ("@jurnalis@kaltim.social",)
+        assert posts[_status_id(10)].authors == (f"@warga@127.0.0.1:{srv.port}",)
+        assert "#samarinda" in posts[_status_id(30)].body and "<" not in posts[_status_id(30)].body
+
+        srv.reset_hits()
+        second = crawl([source], store, tmp_path / "state")["md-samarinda"]
+        assert [p for p, _ in srv.hit_log() if p.startswith("/mastodon/")] == [f"{tag}&min_id={_status_id(30)}"]
+        assert second.fetched == 0 and second.new == 0 and second.duplicate == 0
+
+        srv.social.publish(mastodon=2)
+        srv.reset_hits()
+        third = crawl([source], store, tmp_path / "state")["md-samarinda"]
+        assert third.new == 2 and third.duplicate == 0
+        assert [p for p, _ in srv.hit_log() if p.startswith("/mastodon/")] == [
+            f"{tag}&min_id={_status_id(30)}", f"{tag}&min_id={_status_id(32)}"]
+
+
+def test_mastodon_account_statuses_and_refusals_in_plain_words(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'p.db'}"
+    with CrawlServer() as srv:
+        md = srv.base + "/mastodon"
+        runs = crawl([
+            {"name": "md-humas", "type": "mastodon", "url": md + "/@humaskaltim"},
+            {"name": "md-rahasia", "type": "mastodon", "url": md + "/tags/rahasia"},
+            {"name": "md-terlarang", "type": "mastodon", "url": md + "/tags/terlarang"},
+            {"name": "md-hilang", "type": "mastodon", "url": md + "/@hilang"},
+            {"name": "md-dibekukan", "type": "mastodon", "url": md + "/@dibekukan"},
+            {"name": "md-rusak", "type": "mastodon", "url": md + "/tags/rusak"},
+            {"name": "md-patah", "type": "mastodon", "url": md + "/tags/patah"},
+        ], store, tmp_path / "state")
+        assert runs["md-humas"].new == 5 and runs["md-humas"].errors == {}
+        assert srv.hits("/mastodon/api/v1/accounts/lookup?acct=humaskaltim") == 1
+        assert {a.authors for a in _stored(store, "mastodon")} == {(f"@humaskaltim@127.0.0.1:{srv.port}",)}
+        assert runs["md-rahasia"].errors == {"mastodon_token_rejected": 1}
+        assert runs["md-terlarang"].errors == {"mastodon_permission_denied": 1}
+        assert runs["md-hilang"].errors == {"mastodon_gone": 1}
+        assert runs["md-dibekukan"].errors == {"mastodon_gone": 1}
+        assert runs["md-rusak"].errors == {"mastodon_unreadable": 1}
+        assert runs["md-patah"].errors == {"mastodon_unreadable": 1}
+        assert all(r.new == 0 for name, r in runs.items() if name != "md-humas")
+    assert explain("mastodon_token_rejected").startswith("the platform asks for a token")
+    assert explain("http_500") == ""
+
+
+def test_mastodon_rate_limits_429_with_retry_after_and_a_spent_window(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'p.db'}"
+    with CrawlServer() as srv:
+        md = srv.base + "/mastodon/tags/"
+        runs = crawl([{"name": "md-ramai", "type": "mastodon", "url": md + "ramai"},
+                      {"name": "md-sibuk", "type": "mastodon", "url": md + "sibuk"}], store, tmp_path / "state")
+        assert runs["md-ramai"].new == 12 and runs["md-ramai"].errors == {}
+        assert runs["md-sibuk"].new == 12 and runs["md-sibuk"].errors == {}
+
+        def asked(tag: str) -> list[tuple[bool, float]]:
+            return [("max_id" in q, t) for p, q, t in srv.social.times if p.endswith(f"/tag/{tag}")]
+
+        # 429 with Retry-After: 1, then the retry, then the next page (the downloader randomises delays ±50 %)
+        ramai = asked("ramai")
+        assert [paged for paged, _ in ramai[:3]] == [False, False, True]
+        assert ramai[1][1] - ramai[0][1] >= 0.45
+        # X-RateLimit-Remaining: 0 with the reset one second later: the next page waits for the reset
+        sibuk = asked("sibuk")
+        assert [paged for paged, _ in sibuk[:2]] == [False, True]
+        assert sibuk[1][1] - sibuk[0][1] >= 0.45
+
+
+def test_youtube_channel_feed_videos_with_views_and_likes(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'p.db'}"
+    with CrawlServer() as srv:
+        feed = srv.base + "/youtube/feeds/videos.xml?channel_id=UCkaltim"
+        source = {"name": "yt-kominfo", "type": "youtube", "url": feed}
+        first = crawl([source, {"name": "yt-rusak", "type": "youtube",
+                                "url": srv.base + "/youtube/feeds/videos.xml?channel_id=UCrusak"}],
+                      store, tmp_path / "state")
+        assert first["yt-kominfo"].new == 5 and first["yt-kominfo"].errors == {"youtube_post_malformed": 1}
+        assert first["yt-rusak"].errors == {"youtube_unreadable": 1}
+        videos = _stored(store, "youtube")
+        newest = videos[0]
+        assert newest.url == "https://www.youtube.com/watch?v=vid00000005"
+        assert newest.title == "Liputan Penajam Paser Utara: gelar kerja bakti membersihkan drainase di kelurahan 5"
+        assert "64.09" in newest.regions  # Penajam Paser Utara
+        assert newest.engagement == Engagement(likes=50, views=5000)
+        assert newest.authors == ("Diskominfo Kaltim",)
+        assert newest.body.startswith(newest.title + "\n")
+
+        second = crawl([source], store, tmp_path / "state")["yt-kominfo"]
+        assert second.fetched == 0 and second.new == 0 and second.duplicate == 0
+        srv.social.publish(youtube=1)
+        third = crawl([source], store, tmp_path / "state")["yt-kominfo"]
+        assert third.fetched == 1 and third.new == 1

@@ -29,18 +29,11 @@ from twisted.python.failure import Failure
 
 from crawlers import cursor, dates, freshness, runstate, stats
 from crawlers.items import PageItem, ParseIssue, Post
+from crawlers.refusals import REASONS
 from crawlers.social import Page, Unreadable, id_key, mastodon, telegram, youtube
 from crawlers.spiders.base import NewsSpider
 
 log = logging.getLogger(__name__)
-
-# What a refusal means on a public endpoint, said so an operator knows what to do.
-REFUSALS = {
-    401: ("blocked", "token_rejected", "the platform asks for a token, or the token is expired or revoked"),
-    403: ("blocked", "permission_denied", "the platform refuses access (private, restricted or region-locked)"),
-    404: ("errors", "gone", "the channel, account or feed does not exist (deleted or renamed)"),
-    410: ("errors", "gone", "the channel, account or feed was deleted or suspended"),
-}
 
 
 class PostSpider(NewsSpider):
@@ -118,13 +111,13 @@ class PostSpider(NewsSpider):
 
     def failed(self, failure: Failure) -> None:
         exc = failure.value
-        if not (isinstance(exc, HttpError) and exc.response.status in REFUSALS):
+        if not (isinstance(exc, HttpError) and exc.response.status in REASONS):
             super().failed(failure)
             return
         status = exc.response.status
-        kind, reason, words = REFUSALS[status]
+        reason, words = REASONS[status]
         assert self.crawler.stats is not None
-        stats.inc(self.crawler.stats, kind, f"{self.platform}_{reason}")
+        stats.inc(self.crawler.stats, "errors", f"{self.platform}_{reason}")
         log.warning("source=%s %s answered %d: %s (url=%s)", self.source_name, self.platform, status, words,
                     exc.response.url)
 

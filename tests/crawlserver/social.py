@@ -9,7 +9,7 @@ address only swaps the host (and adds the prefix):
 * ``/mastodon/api/v1/...``: Mastodon's REST API: ``timelines/tag/<tag>``, ``accounts/lookup``,
   ``accounts/<id>/statuses`` as JSON arrays of Status objects, newest first, 10 a page, paged by
   ``max_id`` / ``min_id`` with a ``Link`` header. Tags and accounts named below answer 401, 403,
-  404, 410, 429 then a spent rate limit, or malformed JSON.
+  404, 410, 429 with Retry-After, a spent rate limit (``X-RateLimit-Remaining: 0``), or malformed JSON.
 * ``/youtube/feeds/videos.xml?channel_id=<id>``: a channel's Atom feed with ``media:group``.
 
 The posts are short Indonesian texts written for these tests. Tests add newer posts with
@@ -46,6 +46,11 @@ def post_text(n: int) -> str:
     return f"Pemerintah {place} {theme} nomor {n}.\nWarga diminta ikut serta. #{tag}"
 
 
+def tagged(text: str, tag: str = "samarinda") -> str:
+    """A post in a hashtag timeline carries the hashtag."""
+    return text if text.endswith(f"#{tag}") else f"{text} #{tag}"
+
+
 @dataclass
 class TelegramPost:
     id: int
@@ -72,7 +77,8 @@ class SocialWeb:
     telegram: list[TelegramPost] = field(default_factory=list)
     statuses: dict[str, list[Status]] = field(default_factory=dict)  # tag or account id -> newest last
     videos: list[dict[str, Any]] = field(default_factory=list)
-    times: list[tuple[str, float]] = field(default_factory=list)  # (path, monotonic time) of each request
+    # (path, query, monotonic time) of each request, to check how long a client waited between two
+    times: list[tuple[str, dict[str, list[str]], float]] = field(default_factory=list)
 
     # -- content ------------------------------------------------------------------------------------
     @classmethod
@@ -88,14 +94,16 @@ class SocialWeb:
         tag: list[Status] = []
         for n in range(1, 31):
             sid = str(110_000_000_000_000_000 + n)
-            tag.append(Status(id=sid, at=BASE_TIME + timedelta(hours=3 * n), text=post_text(200 + n),
+            tag.append(Status(id=sid, at=BASE_TIME + timedelta(hours=3 * n), text=tagged(post_text(200 + n)),
                               account="warga" if n % 3 else "jurnalis@kaltim.social",
                               reblog=(n == 7), spoiler="Banjir" if n == 9 else "", broken=(n == 12)))
         web.statuses["samarinda"] = tag
         web.statuses["42"] = [Status(id=str(111_000_000_000_000_000 + n), at=BASE_TIME + timedelta(hours=5 * n),
                                      text=post_text(300 + n), account="humaskaltim") for n in range(1, 6)]
-        web.statuses["ramai"] = [Status(id=str(112_000_000_000_000_000 + n), at=BASE_TIME + timedelta(hours=n),
-                                        text=post_text(400 + n), account="warga") for n in range(1, 13)]
+        for key, first in (("ramai", 400), ("sibuk", 450)):
+            web.statuses[key] = [Status(id=str(112_000_000_000_000_000 + first + n), account="warga",
+                                        at=BASE_TIME + timedelta(hours=n), text=post_text(first + n))
+                                 for n in range(1, 13)]
         for n in range(1, 6):
             web.videos.append({
                 "id": f"vid{n:08d}",
@@ -118,7 +126,7 @@ class SocialWeb:
             last_status = tag[-1]
             n = int(last_status.id) - 110_000_000_000_000_000 + 1
             tag.append(Status(id=str(int(last_status.id) + 1), at=last_status.at + timedelta(hours=1),
-                              text=post_text(200 + n), account="warga"))
+                              text=tagged(post_text(200 + n)), account="warga"))
         for _ in range(youtube):
             n = len(self.videos) + 1
             self.videos.append({"id": f"vid{n:08d}", "title": f"Liputan terbaru Samarinda {n}",
@@ -128,7 +136,7 @@ class SocialWeb:
     # -- routing ------------------------------------------------------------------------------------
     def answer(self, path: str, query: dict[str, list[str]], count: int) -> tuple[int, bytes, str, dict[str, str]]:
         """Status, body, content type and headers for one request under a platform prefix."""
-        self.times.append((path, time.monotonic()))
+        self.times.append((path, query, time.monotonic()))
         if path.startswith("/telegram/s/"):
             return self._telegram(path[len("/telegram/s/"):].strip("/"), query)
         if path.startswith("/mastodon/"):
@@ -251,10 +259,10 @@ class SocialWeb:
         if key == "patah":
             return 200, b'[{"id": "1", "created_at": ', as_json, {}
         headers: dict[str, str] = {}
-        if key == "ramai":
-            if count == 1 and "max_id" not in query:
-                return 429, b'{"error":"Too many requests"}', as_json, {"Retry-After": "1"}
-            # The answer that spends the last request of the window: wait until Reset.
+        if key == "ramai" and count == 1 and "max_id" not in query:
+            return 429, b'{"error":"Too many requests"}', as_json, {"Retry-After": "1"}
+        if key == "sibuk":
+            # The answer that spends the last request of the window: the client waits until Reset.
             if "max_id" not in query:
                 reset = datetime.now(UTC) + timedelta(seconds=1)
                 headers = {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
