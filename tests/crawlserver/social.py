@@ -261,12 +261,11 @@ class SocialWeb:
         headers: dict[str, str] = {}
         if key == "ramai" and count == 1 and "max_id" not in query:
             return 429, b'{"error":"Too many requests"}', as_json, {"Retry-After": "1"}
-        if key == "sibuk":
+        if key == "sibuk" and "max_id" not in query:
             # The answer that spends the last request of the window: the client waits until Reset.
-            if "max_id" not in query:
-                reset = datetime.now(UTC) + timedelta(seconds=1)
-                headers = {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
-                           "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+            reset = datetime.now(UTC) + timedelta(seconds=1)
+            headers = {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
+                       "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
         statuses = self.statuses.get(key)
         if statuses is None:
             return 404, b'{"error":"Record not found"}', as_json, {}
