@@ -278,7 +278,7 @@ def test_a_stray_second_copy_is_visible_and_the_next_upsert_removes_it(es_store:
     """Two processes racing a month move inside one refresh could leave two copies; they heal."""
     article = _article(1, datetime(2025, 7, 10, tzinfo=UTC))
     es_store.upsert([article])
-    stray = es_store.names.monthly(1, datetime(2025, 8, 1, tzinfo=UTC))
+    stray = es_store.names.monthly(es_store.write_version(), datetime(2025, 8, 1, tzinfo=UTC))
     assert es_store.index_documents([(article.id, stray, article.to_dict())]).indexed == 1
     es_store.refresh()
     assert [a.id for a in es_store.iter_articles()] == [article.id, article.id]
