@@ -75,3 +75,21 @@ def test_search_filters_posts_by_source_type_and_platform(tmp_path: Path, store_
 
     bad = pantau("search", "--source-type", "blog", cwd=tmp_path, env=store_env)
     assert bad.returncode != 0 and "--source-type: expected one of news, government, social, aggregator" in bad.stderr
+
+
+def test_status_says_what_a_refusal_means(tmp_path: Path) -> None:
+    from tests.crawlserver import CrawlServer
+    from tests.crawlserver.harness import crawl
+
+    db = tmp_path / "db.sqlite"
+    with CrawlServer() as srv:
+        sources = [{"name": "md-rahasia", "type": "mastodon", "url": srv.base + "/mastodon/tags/rahasia"}]
+        crawl(sources, f"sqlite:///{db}", tmp_path / "state")
+    (tmp_path / "pantau.toml").write_text(
+        f'[store]\nurl = "sqlite:///{db}"\n\n[[sources]]\nname = "md-rahasia"\ntype = "mastodon"\n'
+        f'url = "https://mastodon.social/tags/rahasia"\n', encoding="utf-8")
+    done = pantau("status", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "md-rahasia: last crawl" in done.stdout and "errors=1" in done.stdout
+    assert ("    mastodon_token_rejected=1: the platform asks for a token, or the token is expired or revoked"
+            in done.stdout)

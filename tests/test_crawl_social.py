@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from crawlers.refusals import explain
 from crawlers.social import count
 from crawlers.social.mastodon import html_text, links, target
 from index import Filters
 from index.sqlite import SqliteStore
+from pantau import settings
 from pantau.article import Article, Engagement
 from tests.crawlserver import CrawlServer
 from tests.crawlserver.harness import crawl
@@ -200,3 +203,15 @@ def test_youtube_channel_feed_videos_with_views_and_likes(tmp_path: Path) -> Non
         srv.social.publish(youtube=1)
         third = crawl([source], store, tmp_path / "state")["yt-kominfo"]
         assert third.fetched == 1 and third.new == 1
+
+
+def test_post_sources_are_social_and_back_to_is_checked() -> None:
+    cfg = settings.from_mapping({"sources": [
+        {"name": "tg", "type": "telegram", "url": "https://t.me/s/humaskaltim", "back_to": "2025-07-01"}]}, env={})
+    assert cfg.sources[0].source_type == "social"
+    with pytest.raises(settings.ConfigError, match="source_type: expected \"social\" for a mastodon source"):
+        settings.from_mapping({"sources": [{"name": "md", "type": "mastodon", "source_type": "news",
+                                            "url": "https://mastodon.social/tags/kaltim"}]}, env={})
+    with pytest.raises(settings.ConfigError, match="back_to: expected a day"):
+        settings.from_mapping({"sources": [{"name": "tg", "type": "telegram", "url": "https://t.me/s/x",
+                                            "back_to": "kemarin"}]}, env={})

@@ -3,11 +3,17 @@ search, counts, facets and trends filter by source type and platform (the contra
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from index import Filters, Store
+from index.elastic import ElasticStore
+from index.es_templates import TEMPLATES_DIR
+from index.sqlite import SqliteStore
 from pantau.article import Article, Engagement, InvalidArticle
 from tests.corpus import BASE, corpus
 
@@ -98,3 +104,36 @@ def test_engagement_is_validated() -> None:
     with pytest.raises(InvalidArticle, match="platform"):
         Article.from_dict({**posts()[0].to_dict(), "platform": "Tele Gram"})
     assert Article.from_dict(posts()[1].to_dict()) == posts()[1]
+
+
+def test_an_older_sqlite_file_gets_the_platform_column(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = SqliteStore(url)
+    store.upsert(corpus())
+    store.close()
+    con = sqlite3.connect(tmp_path / "old.db")
+    con.execute("ALTER TABLE articles DROP COLUMN platform")  # the file as Pantau wrote it before public posts
+    con.close()
+    store = SqliteStore(url)
+    try:
+        assert store.upsert(posts()).indexed == 3
+        assert store.count(Filters(platforms=("telegram",))) == 1
+        assert store.count(Filters(source_types=("news",))) == 8
+    finally:
+        store.close()
+
+
+def test_elasticsearch_indices_of_mapping_version_1_keep_taking_news(es_store: ElasticStore, tmp_path: Path) -> None:
+    """A store created before public posts: news still goes in, a post is refused with the mapping's reason
+    (``pantau index reindex --version 2`` moves the store to the mapping that has platform and engagement)."""
+    shutil.copy(TEMPLATES_DIR / "articles-v1.json", tmp_path)
+    shutil.copy(TEMPLATES_DIR / "crawls-v1.json", tmp_path)
+    old = ElasticStore(es_store.url, prefix=es_store.names.prefix, refresh=True, templates_dir=tmp_path)
+    try:
+        result = old.upsert([*corpus(), posts()[0]])
+        assert result.indexed == 8
+        assert [r.id for r in result.rejected] == [posts()[0].id]
+        assert "platform" in result.rejected[0].reason
+        assert {(old.names.parse(i) or (0, ""))[0] for i in old.alias_indices()} == {1}
+    finally:
+        old.close()
