@@ -215,3 +215,24 @@ def test_post_sources_are_social_and_back_to_is_checked() -> None:
     with pytest.raises(settings.ConfigError, match="back_to: expected a day"):
         settings.from_mapping({"sources": [{"name": "tg", "type": "telegram", "url": "https://t.me/s/x",
                                             "back_to": "kemarin"}]}, env={})
+
+
+def test_sources_check_reads_post_sources_with_their_own_parsers() -> None:
+    from pantau import sources as pantau_sources
+
+    with CrawlServer() as srv:
+        cfg = settings.from_mapping({"crawl": {"allow_private_addresses": True}, "sources": [
+            {"name": "tg", "type": "telegram", "url": srv.base + "/telegram/s/humaskaltim"},
+            {"name": "md-tag", "type": "mastodon", "url": srv.base + "/mastodon/tags/samarinda"},
+            {"name": "md-akun", "type": "mastodon", "url": srv.base + "/mastodon/@humaskaltim"},
+            {"name": "md-rahasia", "type": "mastodon", "url": srv.base + "/mastodon/tags/rahasia"},
+            {"name": "yt", "type": "youtube", "url": srv.base + "/youtube/feeds/videos.xml?channel_id=UCkaltim"},
+            {"name": "tg-kacau", "type": "telegram", "url": srv.base + "/telegram/s/kacau"},
+        ]}, env={})
+        rows = {r.name: r for r in pantau_sources.check(cfg)}
+    assert (rows["tg"].valid, rows["tg"].items) == (True, 20)
+    assert (rows["md-tag"].valid, rows["md-tag"].items) == (True, 10)  # the newest page: statuses 21 to 30
+    assert (rows["md-akun"].valid, rows["md-akun"].items) == (True, 5)
+    assert not rows["md-rahasia"].valid and rows["md-rahasia"].error == "HTTP 401"
+    assert rows["yt"].valid and rows["yt"].items == 5
+    assert not rows["tg-kacau"].valid and rows["tg-kacau"].error.startswith("not a telegram response")

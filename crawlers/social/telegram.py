@@ -22,6 +22,21 @@ from pantau.article import Engagement
 PLATFORM = "telegram"
 
 
+def target(url: str) -> tuple[str, str]:
+    """``(base, channel)`` from ``https://t.me/s/<channel>`` or ``https://t.me/<channel>``."""
+    base, sep, rest = url.partition("/s/")
+    if not sep:
+        base, _, rest = url.rstrip("/").rpartition("/")
+    channel = rest.strip("/").split("/")[0].split("?")[0]
+    if not channel:
+        raise ValueError(f"not a Telegram channel address: {url!r} (expected https://t.me/s/<channel>)")
+    return base.rstrip("/"), channel
+
+
+def page_url(base: str, channel: str) -> str:
+    return f"{base}/s/{channel}"
+
+
 def text_of(node: Selector) -> str:
     """The visible text of a message, with ``<br>`` as line breaks and entities decoded."""
     parts: list[str] = []

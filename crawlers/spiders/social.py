@@ -127,12 +127,9 @@ class TelegramSpider(PostSpider):
     platform = telegram.PLATFORM
 
     def start_requests_for_source(self) -> Iterator[Request]:
-        base, sep, rest = self.url.partition("/s/")
-        if not sep:  # https://t.me/<channel> also names the channel
-            base, _, rest = self.url.rstrip("/").rpartition("/")
-        self.base, self.channel = base.rstrip("/"), rest.strip("/").split("/")[0].split("?")[0]
+        self.base, self.channel = telegram.target(self.url)
         self.load_cursor()
-        yield Request(f"{self.base}/s/{self.channel}", callback=self.parse_page, meta={"pantau_page": 1})
+        yield Request(telegram.page_url(self.base, self.channel), callback=self.parse_page, meta={"pantau_page": 1})
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         try:
