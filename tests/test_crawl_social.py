@@ -236,3 +236,31 @@ def test_sources_check_reads_post_sources_with_their_own_parsers() -> None:
     assert not rows["md-rahasia"].valid and rows["md-rahasia"].error == "HTTP 401"
     assert rows["yt"].valid and rows["yt"].items == 5
     assert not rows["tg-kacau"].valid and rows["tg-kacau"].error.startswith("not a telegram response")
+
+
+def test_cursor_in_elasticsearch_store(tmp_path: Path, es_url: str) -> None:
+    """The cursor is a store record, so it works the same when the store is Elasticsearch."""
+    import uuid
+
+    from index.elastic import ElasticStore
+
+    prefix = f"pantau-posts-{uuid.uuid4().hex[:10]}"
+    store_url = f"{es_url}/{prefix}"
+    try:
+        with CrawlServer() as srv:
+            source = {"name": "yt-kominfo", "type": "youtube",
+                      "url": srv.base + "/youtube/feeds/videos.xml?channel_id=UCkaltim"}
+            assert crawl([source], store_url, tmp_path / "state")["yt-kominfo"].new == 5
+            again = crawl([source], store_url, tmp_path / "state")["yt-kominfo"]
+            assert again.fetched == 0 and again.new == 0
+        es = ElasticStore(es_url, prefix=prefix)
+        try:
+            es.refresh()
+            assert es.get_records("cursor")["yt-kominfo"]["newest_id"] == "vid00000005"
+            assert es.count(Filters(platforms=("youtube",))) == 5
+        finally:
+            es.close()
+    finally:
+        cleanup = ElasticStore(es_url, prefix=prefix)
+        cleanup.drop()
+        cleanup.close()
