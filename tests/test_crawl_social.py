@@ -264,3 +264,12 @@ def test_cursor_in_elasticsearch_store(tmp_path: Path, es_url: str) -> None:
         cleanup = ElasticStore(es_url, prefix=prefix)
         cleanup.drop()
         cleanup.close()
+
+
+def test_back_to_a_bare_day_starts_at_its_midnight() -> None:
+    from crawlers import dates
+    from crawlers.spiders.social import floor
+
+    assert floor("2025-07-01", dates.WITA) == datetime(2025, 6, 30, 16, 0, tzinfo=UTC)
+    assert floor("2025-07-02T12:00:00+00:00", dates.WIB) == datetime(2025, 7, 2, 12, 0, tzinfo=UTC)
+    assert floor("", dates.WIB) is None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from scrapy import Request, signals
@@ -34,6 +34,20 @@ from crawlers.social import Page, Unreadable, id_key, mastodon, telegram, youtub
 from crawlers.spiders.base import NewsSpider
 
 log = logging.getLogger(__name__)
+
+
+def floor(text: str, tz: tzinfo) -> datetime | None:
+    """``back_to`` or ``--since`` as a moment: a bare day starts at its midnight in the outlet zone."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is not None:
+        return datetime(day.year, day.month, day.day, tzinfo=tz)
+    return dates.parse_machine(text, default_tz=tz)
 
 
 class PostSpider(NewsSpider):
@@ -52,8 +66,7 @@ class PostSpider(NewsSpider):
         config: dict[str, Any] = json.loads(raw) if isinstance(raw, str) and raw else dict(raw or {})
         spider.source_type = "social"
         tz = dates.ZONES.get(crawler.settings.get("PANTAU_DEFAULT_TZ", "WIB"), dates.WIB)
-        floors = [dates.parse_machine(t, default_tz=tz) for t in (str(config.get("back_to") or ""),
-                                                                  crawler.settings.get("PANTAU_SINCE", "")) if t]
+        floors = [floor(t, tz) for t in (str(config.get("back_to") or ""), crawler.settings.get("PANTAU_SINCE", ""))]
         known = [f for f in floors if f is not None]
         spider.back_to = max(known) if known else None
         spider.store_url = crawler.settings.get("PANTAU_STORE_URL", "")
