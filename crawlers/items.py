@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crawlers.extract import Extracted
+from pantau.article import Engagement
 from pantau.regions import RegionEvidence
 
 
@@ -28,6 +29,20 @@ class FeedEntry:
     channel: str = ""  # the feed's own title (RSS channel, Atom feed): usually the outlet's name
 
 
+@dataclass(kw_only=True, frozen=True)
+class Post:
+    """One public post as its platform published it: already text, already dated, no page to extract."""
+
+    platform: str  # "telegram" | "mastodon" | "youtube"
+    post_id: str  # the platform's own id, the cursor's unit
+    url: str  # the post's public address
+    text: str
+    published: datetime  # tz-aware, from the platform's machine-readable time
+    author: str = ""  # the public handle (or channel name) only; nothing else from the profile
+    title: str = ""  # videos have one; for other posts the pipelines cut it from the text
+    engagement: Engagement | None = None
+
+
 @dataclass(kw_only=True)
 class PageItem:
     source: str
@@ -38,6 +53,7 @@ class PageItem:
     body: bytes
     content_type: str
     feed: FeedEntry | None = None
+    post: Post | None = None  # a public post: text and date come from it, not from an HTML page
     fetch_seconds: float = 0.0  # download latency of the article page
     # filled by the pipelines, in order
     extracted: Extracted | None = None

@@ -36,9 +36,18 @@ from crawlers.spiders.listing import ListingSpider
 from crawlers.spiders.rss import FeedSpider
 from crawlers.spiders.search import SearchSpider
 from crawlers.spiders.sitemap import SitemapSpider
+from crawlers.spiders.social import MastodonSpider, TelegramSpider, YoutubeSpider
 
 log = logging.getLogger(__name__)
-SPIDERS = {"rss": FeedSpider, "sitemap": SitemapSpider, "listing": ListingSpider, "search": SearchSpider}
+SPIDERS = {
+    "rss": FeedSpider,
+    "sitemap": SitemapSpider,
+    "listing": ListingSpider,
+    "search": SearchSpider,
+    "telegram": TelegramSpider,
+    "mastodon": MastodonSpider,
+    "youtube": YoutubeSpider,
+}
 _COUNTED = ("fetched", "new", "updated", "duplicate")
 
 

@@ -81,6 +81,7 @@ FACET_SOURCE = {
     "topics": "topics.label",
     "source": "source",
     "source_type": "source_type",
+    "platform": "platform",
 }
 MAX_WINDOW = 10_000  # index.max_result_window in the template
 CONFLICT_ROUNDS = 5
@@ -112,6 +113,10 @@ class ElasticUnavailable(StoreError):
 def to_document(article: Article, indexed_at: datetime | None = None) -> dict[str, Any]:
     """The stored form: ``Article.to_dict()`` plus fields derived for filtering and grouping."""
     doc = article.to_dict()
+    # Left out when empty, so a news article also fits indices of mapping version 1 (before public posts).
+    for name in ("platform", "engagement"):
+        if not doc[name]:
+            del doc[name]
     gaz = gazetteer()
     doc["region_tree"] = sorted({anc for code in article.regions for anc in gaz.ancestors(code)})
     doc["cluster_key"] = article.cluster_id or article.id

@@ -110,6 +110,10 @@ def filter_clauses(filters: Filters | None) -> list[dict[str, Any]]:
         clauses.append(sentiment_filter(tuple(f.sentiment)))
     if f.sources:
         clauses.append({"terms": {"source": list(f.sources)}})
+    if f.source_types:
+        clauses.append({"terms": {"source_type": list(f.source_types)}})
+    if f.platforms:
+        clauses.append({"terms": {"platform": list(f.platforms)}})
     if f.since is not None or f.until is not None:
         bounds: dict[str, str] = {}
         if f.since is not None:

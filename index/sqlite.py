@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS articles (
     body TEXT NOT NULL,
     source TEXT NOT NULL,
     source_type TEXT NOT NULL,
+    platform TEXT NOT NULL DEFAULT '',
     published_at INTEGER NOT NULL,
     crawled_at INTEGER NOT NULL,
     sentiment TEXT,
@@ -217,6 +218,11 @@ def _outermost(f: Filters) -> Filters:
     return f if kept == f.regions else dataclasses.replace(f, regions=kept)
 
 
+def _kinds(f: Filters) -> bool:
+    """Whether ``f`` filters on source type or platform, which the hour count tables do not split by."""
+    return bool(f.source_types or f.platforms)
+
+
 def _highlight(text: str | None) -> str:
     escaped = html.escape(text or "", quote=False)
     return escaped.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
@@ -239,8 +245,21 @@ class SqliteStore(Store):
         self._executor: ThreadPoolExecutor | None = None
         con = self._con()
         con.executescript(SCHEMA)
+        self._add_platform(con)
         if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
             self._migrate(con)
+
+    @staticmethod
+    def _add_platform(con: sqlite3.Connection) -> None:
+        """Files written before public posts have no ``platform`` column; every row in them is news
+        (platform empty), so the column's default is their value. Two processes may race here."""
+        columns = {row[1] for row in con.execute("PRAGMA table_info(articles)")}
+        if "platform" not in columns:
+            try:
+                con.execute("ALTER TABLE articles ADD COLUMN platform TEXT NOT NULL DEFAULT ''")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):
+                    raise StoreError(f"cannot add the platform column: {exc}") from exc
 
     def _migrate(self, con: sqlite3.Connection) -> None:
         """Bring a file from an older Pantau up to ``SCHEMA_VERSION`` in one transaction.
@@ -344,18 +363,19 @@ class SqliteStore(Store):
                     result.rejected.append(Rejection(id=article.id, reason=f"unserialisable: {exc}"))
                     continue
                 row = con.execute(
-                    """INSERT INTO articles (id, doc, title, body, source, source_type, published_at,
+                    """INSERT INTO articles (id, doc, title, body, source, source_type, platform, published_at,
                            crawled_at, sentiment, nlp_status, cluster_id)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
                        ON CONFLICT(id) DO UPDATE SET doc=excluded.doc, title=excluded.title,
                            body=excluded.body, source=excluded.source, source_type=excluded.source_type,
-                           published_at=excluded.published_at, crawled_at=excluded.crawled_at,
+                           platform=excluded.platform, published_at=excluded.published_at,
+                           crawled_at=excluded.crawled_at,
                            sentiment=excluded.sentiment, nlp_status=excluded.nlp_status,
                            cluster_id=excluded.cluster_id
                        RETURNING rowid""",
                     (
                         article.id, doc, article.title, article.body, article.source, article.source_type,
-                        _epoch(article.published_at), _epoch(article.crawled_at),
+                        article.platform, _epoch(article.published_at), _epoch(article.crawled_at),
                         article.sentiment.label if article.sentiment else None,
                         article.nlp_status, article.cluster_id,
                     ),
@@ -514,6 +534,12 @@ class SqliteStore(Store):
         if f.sources:
             clauses.append(f"a.source IN ({','.join('?' * len(f.sources))})")
             params += list(f.sources)
+        if f.source_types:
+            clauses.append(f"a.source_type IN ({','.join('?' * len(f.source_types))})")
+            params += list(f.source_types)
+        if f.platforms:
+            clauses.append(f"a.platform IN ({','.join('?' * len(f.platforms))})")
+            params += list(f.platforms)
         if f.since is not None:
             clauses.append("a.published_at >= ?")
             params.append(_epoch(f.since))
@@ -538,7 +564,8 @@ class SqliteStore(Store):
         """Summed from the count tables where they answer exactly (as ``timeseries``), else counted."""
         f = _outermost(filters or Filters())
         lo, hi = self._rollup_span(f)
-        if self.optimised and f.regions and len(f.regions) == 1 and not (f.topics or f.sources) and hi > lo:
+        if (self.optimised and f.regions and len(f.regions) == 1 and not (f.topics or f.sources or _kinds(f))
+                and hi > lo):
             clauses = ["region = ?", "hour >= ?", "hour < ?"]
             params: list[Any] = [f.regions[0], lo, hi]
             if f.sentiment:
@@ -797,6 +824,15 @@ class SqliteStore(Store):
             clauses.append(f"{rowid} IN (SELECT rowid FROM articles INDEXED BY articles_meta "
                            f"WHERE {' AND '.join(meta)})")
             params += meta_params
+        kinds: list[str] = []  # not in articles_meta: public posts are a small share, read by their rows
+        if f.source_types:
+            kinds.append(f"source_type IN ({','.join('?' * len(f.source_types))})")
+            params += list(f.source_types)
+        if f.platforms:
+            kinds.append(f"platform IN ({','.join('?' * len(f.platforms))})")
+            params += list(f.platforms)
+        if kinds:
+            clauses.append(f"{rowid} IN (SELECT rowid FROM articles WHERE {' AND '.join(kinds)})")
         return clauses, params
 
     @staticmethod
@@ -846,7 +882,7 @@ class SqliteStore(Store):
             raise ValueError(f"interval must be one of {INTERVALS}, not {interval!r}")
         f = _outermost(filters or Filters())
         off = self._offset_seconds(tz)
-        if not self.optimised or off % 3600 or f.topics or f.sources or len(f.regions) > 1:
+        if not self.optimised or off % 3600 or f.topics or f.sources or _kinds(f) or len(f.regions) > 1:
             return self._plain_timeseries(filters, interval, tz)
         con = self._con()
         buckets: dict[int, dict[str, int]] = {}
@@ -897,7 +933,8 @@ class SqliteStore(Store):
         implies "the article is in that region".
         """
         f = filters or Filters()
-        if not self.optimised or f.topics or f.sources or not all(_CODE.fullmatch(c) for c in f.regions):
+        if (not self.optimised or f.topics or f.sources or _kinds(f)
+                or not all(_CODE.fullmatch(c) for c in f.regions)):
             return self._plain_region_counts(filters)
         con = self._con()
         out: dict[str, dict[str, int]] = {}
@@ -975,7 +1012,10 @@ class SqliteStore(Store):
                        f"WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?")
             else:
                 column = "COALESCE(a.sentiment, 'unscored')" if name == "sentiment" else f"a.{name}"
-                sql = f"SELECT {column}, COUNT(*) FROM {frm} WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"
+                # News has no platform; Elasticsearch leaves the field out and counts nothing for it.
+                only = " AND a.platform != ''" if name == "platform" else ""
+                sql = (f"SELECT {column}, COUNT(*) FROM {frm} WHERE {where}{only} "
+                       "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?")
             out[name] = {str(k): int(n) for k, n in con.execute(sql, [*params, size])}
         return out
 

@@ -6,6 +6,8 @@ Semantics every backend must share (``tests/test_store_contract.py`` pins them):
   document, and ``indexed + len(rejected) == input`` always holds.
 * Region filters are hierarchical: filtering on ``64`` (Kalimantan Timur) also matches
   articles tagged ``64.72`` (Samarinda). Counts per region follow the same rule.
+* ``source_types`` and ``platforms`` filter on the article's ``source_type`` and ``platform``;
+  news articles have an empty platform, so a platform filter keeps public posts only.
 * Date filters are on ``published_at``: ``since`` inclusive, ``until`` exclusive.
 * Search text is user input. It is never parsed as query syntax beyond the documented
   subset: words (all must match), ``"quoted phrases"``, ``-exclusion`` and ``OR``. Any
@@ -38,7 +40,7 @@ from pantau.article import Article, Feedback, Sentiment, Topic
 SORTS = ("relevance", "newest", "oldest")
 INTERVALS = ("hour", "day", "week", "month")
 SENTIMENT_BUCKETS = ("positive", "neutral", "negative", "unscored")
-FACET_FIELDS = ("regions", "sentiment", "topics", "source", "source_type")
+FACET_FIELDS = ("regions", "sentiment", "topics", "source", "source_type", "platform")
 # A record kind becomes part of an Elasticsearch _id and a SQL key: short, lowercase, no separators.
 RECORD_KIND = re.compile(r"[a-z][a-z0-9_]{0,30}")
 # Ids and statuses are keys and exact-match filters, not payload; 512 keeps them far below
@@ -59,6 +61,8 @@ class Filters:
     sentiment: tuple[str, ...] = ()  # positive | neutral | negative | unscored
     topics: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    source_types: tuple[str, ...] = ()  # news | government | social | aggregator
+    platforms: tuple[str, ...] = ()  # telegram | mastodon | youtube … (public posts)
     since: datetime | None = None
     until: datetime | None = None
 

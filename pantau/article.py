@@ -8,6 +8,7 @@ unknown region code is caught where it enters, not in the 07:00 report.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,9 @@ from pantau.regions import RegionEvidence
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
 NLP_STATUSES = ("pending", "scored", "failed")
 SOURCE_TYPES = ("news", "government", "social", "aggregator")
+# A platform name is a filter value and a facet key: short, lowercase, no separators.
+PLATFORM = re.compile(r"[a-z][a-z0-9_]{0,31}")
+ENGAGEMENT_FIELDS = ("likes", "reposts", "replies", "views")
 
 
 class InvalidArticle(ValueError):
@@ -114,6 +118,34 @@ class Feedback:
 
 
 @dataclass(kw_only=True, frozen=True)
+class Engagement:
+    """What a public post's platform shows about its reach; ``None`` where the platform does not say."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    views: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ENGAGEMENT_FIELDS:
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise InvalidArticle(f"engagement.{name}", f"expected a whole number of 0 or more, found {value!r}")
+
+    def to_dict(self) -> dict[str, int | None]:
+        return {name: getattr(self, name) for name in ENGAGEMENT_FIELDS}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Engagement:
+        if not isinstance(d, Mapping):
+            raise InvalidArticle("engagement", f"expected an object, found {type(d).__name__}")
+        unknown = sorted(set(d) - set(ENGAGEMENT_FIELDS))
+        if unknown:
+            raise InvalidArticle("engagement", f"unknown keys {unknown}; expected {ENGAGEMENT_FIELDS}")
+        return cls(**{name: d.get(name) for name in ENGAGEMENT_FIELDS})
+
+
+@dataclass(kw_only=True, frozen=True)
 class Article:
     id: str
     url: str
@@ -125,7 +157,8 @@ class Article:
     crawled_at: datetime
     lang: str = "id"
     source_type: str = "news"
-    authors: tuple[str, ...] = ()
+    platform: str = ""  # "telegram", "mastodon", "youtube" for public posts; empty for the press
+    authors: tuple[str, ...] = ()  # for a public post: the public handle only
     regions: tuple[str, ...] = ()
     region_evidence: tuple[RegionEvidence, ...] = ()
     content_hash: str = ""
@@ -135,6 +168,7 @@ class Article:
     nlp_status: str = "pending"
     nlp_version: str = ""
     feedback: tuple[Feedback, ...] = ()
+    engagement: Engagement | None = None  # likes, reposts, replies and views of a public post
 
     def __post_init__(self) -> None:
         for name in ("published_at", "crawled_at"):
@@ -149,6 +183,11 @@ class Article:
             raise InvalidArticle("source", "must not be empty")
         if self.source_type not in SOURCE_TYPES:
             raise InvalidArticle("source_type", f"expected one of {SOURCE_TYPES}, found {self.source_type!r}")
+        if self.platform and not PLATFORM.fullmatch(self.platform):
+            raise InvalidArticle("platform", f"expected a lowercase name such as 'telegram', found {self.platform!r}")
+        if self.platform and self.source_type != "social":
+            raise InvalidArticle("platform", f"only public posts (source_type 'social') name a platform, "
+                                             f"found {self.platform!r} on source_type {self.source_type!r}")
         if self.nlp_status not in NLP_STATUSES:
             raise InvalidArticle("nlp_status", f"expected one of {NLP_STATUSES}, found {self.nlp_status!r}")
         gaz = regions.gazetteer()
@@ -196,6 +235,7 @@ class Article:
             "lang": self.lang,
             "source": self.source,
             "source_type": self.source_type,
+            "platform": self.platform,
             "authors": list(self.authors),
             "published_at": iso(self.published_at),
             "crawled_at": iso(self.crawled_at),
@@ -208,6 +248,7 @@ class Article:
             "nlp_status": self.nlp_status,
             "nlp_version": self.nlp_version,
             "feedback": [f.to_dict() for f in self.feedback],
+            "engagement": self.engagement.to_dict() if self.engagement else None,
         }
 
     @classmethod
@@ -232,6 +273,7 @@ class Article:
         except urls.InvalidURL as exc:
             raise InvalidArticle("url", str(exc)) from None
         sentiment = d.get("sentiment")
+        engagement = d.get("engagement")
         try:
             return cls(
                 id=str(d.get("id") or urls.article_id(canonical)),
@@ -242,6 +284,7 @@ class Article:
                 lang=str(d.get("lang") or "id"),
                 source=d["source"],
                 source_type=str(d.get("source_type") or "news"),
+                platform=str(d.get("platform") or ""),
                 authors=tuple(str(a) for a in _as_list(d.get("authors"), "authors")),
                 published_at=parse_datetime(d["published_at"], "published_at"),
                 crawled_at=parse_datetime(d["crawled_at"], "crawled_at")
@@ -258,6 +301,7 @@ class Article:
                 nlp_status=str(d.get("nlp_status") or "pending"),
                 nlp_version=str(d.get("nlp_version") or ""),
                 feedback=tuple(Feedback.from_dict(f) for f in _as_list(d.get("feedback"), "feedback")),
+                engagement=Engagement.from_dict(engagement) if engagement is not None else None,
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise InvalidArticle("<record>", f"malformed nested value: {exc!r}") from None

@@ -23,6 +23,7 @@ from pantau import __version__, regions, settings
 from pantau.app import alerting, feedback, job, running
 from pantau.app import demo as demo_cmd
 from pantau.app.dashboard_server import streamlit_command
+from pantau.article import PLATFORM, SOURCE_TYPES
 from pantau.loader import load_jsonl
 from pantau.settings import ConfigError, Settings
 
@@ -116,6 +117,8 @@ def init(
 @app.command()
 def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Show the store, article counts by NLP status, and the last crawl of each source."""
+    from crawlers.refusals import explain
+
     cfg = load_settings()
     try:
         with open_store(cfg.store.url) as store:
@@ -163,6 +166,10 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
                 f"  {name}{flag}: last crawl {run['finished_at']} fetched={run['fetched']} new={run['new']} "
                 f"duplicate={run['duplicate']} errors={errors} blocked={run['blocked']}"
             )
+            for reason, n in sorted(run["errors"].items()):
+                words = explain(reason)
+                if words:  # a platform refused: say what it means
+                    typer.echo(f"    {reason}={n}: {words}")
 
 
 @app.command()
@@ -289,6 +296,13 @@ def search(
     ] = None,
     topic: Annotated[list[str] | None, typer.Option("--topic", help="Topic label (repeatable).")] = None,
     source: Annotated[list[str] | None, typer.Option("--source", help="Source name (repeatable).")] = None,
+    source_type: Annotated[
+        list[str] | None,
+        typer.Option("--source-type", help="news|government|social|aggregator (repeatable)."),
+    ] = None,
+    platform: Annotated[
+        list[str] | None, typer.Option("--platform", help="Public posts of telegram|mastodon|youtube (repeatable).")
+    ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD, local time).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD).")] = None,
     sort: Annotated[str, typer.Option("--sort", help="relevance|newest|oldest.")] = "relevance",
@@ -308,11 +322,19 @@ def search(
             raise fail(f"--sentiment: expected positive, neutral, negative or unscored, found {label!r}")
     if sort not in ("relevance", "newest", "oldest"):
         raise fail(f"--sort: expected relevance, newest or oldest, found {sort!r}")
+    for kind in source_type or []:
+        if kind not in SOURCE_TYPES:
+            raise fail(f"--source-type: expected one of {', '.join(SOURCE_TYPES)}, found {kind!r}")
+    for name in platform or []:
+        if not PLATFORM.fullmatch(name):
+            raise fail(f"--platform: expected a lowercase platform name such as telegram, found {name!r}")
     filters = Filters(
         regions=tuple(region or ()),
         sentiment=tuple(sentiment or ()),
         topics=tuple(topic or ()),
         sources=tuple(source or ()),
+        source_types=tuple(source_type or ()),
+        platforms=tuple(platform or ()),
         since=_parse_day(date_from, tz, "--from", end=False),
         until=_parse_day(date_to, tz, "--to", end=True),
     )
@@ -334,6 +356,10 @@ def search(
         label = a.sentiment.label if a.sentiment else "unscored"
         codes = ",".join(a.regions) or "-"
         typer.echo(f"\n{when} {tz.key}  {a.source}  [{label}]  regions={codes}")
+        if a.platform:  # a public post: who posted it (public handle) and its reach
+            reach = a.engagement.to_dict() if a.engagement else {}
+            shown = " ".join(f"{k}={v}" for k, v in reach.items() if v is not None)
+            typer.echo(f"  {a.platform} {', '.join(a.authors) or '-'}" + (f"  {shown}" if shown else ""))
         typer.echo(f"  {a.title}")
         for fragment in hit.highlights.get("body", [])[:1]:
             text = html.unescape(fragment.replace("<mark>", "[").replace("</mark>", "]"))

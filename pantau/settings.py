@@ -100,6 +100,12 @@ def _moment(value: str) -> str | None:
     return None if moment.tzinfo is not None else "an ISO 8601 time with its UTC offset"
 
 
+def _day_or_moment(value: str) -> str | None:
+    if not value or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    return None if _moment(value) is None else "a day (2025-07-01) or an ISO 8601 time with its UTC offset"
+
+
 def _region_codes(value: list[str]) -> str | None:
     gaz = regions.gazetteer()
     bad = [c for c in value if c not in gaz.by_code]
@@ -192,7 +198,8 @@ class RegionSettings:
     )
 
 
-SOURCE_TYPES = ("rss", "sitemap", "listing", "search")
+SOURCE_TYPES = ("rss", "sitemap", "listing", "search", "telegram", "mastodon", "youtube")
+POST_SOURCE_TYPES = ("telegram", "mastodon", "youtube")  # public posts: source_type "social"
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -201,14 +208,21 @@ class SourceSettings:
     type: str = setting("rss", "How the source is read.", choices=SOURCE_TYPES)
     url: str = setting(
         "", "Feed, sitemap or listing URL. For search sources a template with {query}; for listing "
-        "sources {n} stands for the page number.", check=_http_url,
+        "sources {n} stands for the page number. Public posts: https://t.me/s/<channel> (telegram), "
+        "https://<instance>/tags/<tag> or https://<instance>/@<account> (mastodon), "
+        "https://www.youtube.com/feeds/videos.xml?channel_id=<id> or ?playlist_id=<id> (youtube).",
+        check=_http_url,
     )
     link_pattern: str = setting("", "Regular expression that article links match (listing sources).")
     regions: list[str] = setting([], "Region codes this source is known to cover (a hint, not a filter).",
                                  check=_region_codes)
     enabled: bool = setting(True, "Set to false to keep the source in the file but skip it.")
     source_type: str = setting("news", "Kind of publisher.", choices=("news", "government", "social", "aggregator"))
-    max_pages: int = setting(3, "Listing pagination depth.", check=_positive)
+    max_pages: int = setting(3, "Listing pagination depth; for telegram and mastodon sources, the most pages "
+                             "read back in one crawl.", check=_positive)
+    back_to: str = setting("", "Telegram and mastodon sources: read posts back to this day or time "
+                           "(2025-07-01 or an ISO 8601 time with offset) on the first crawl; later crawls "
+                           "read only posts newer than the newest stored.", check=_day_or_moment)
     verified: bool = setting(False, "True once a live crawl has confirmed the URL.")
     poll_every: str = setting("", "Least time between two crawls of this source (15m, 1h, 1d); empty: every crawl. "
                               "Unchanged feeds and sitemaps cost one 304 answer either way.", check=_duration)
@@ -473,6 +487,12 @@ def from_mapping(raw: Mapping[str, Any], path: str = "<config>", env: Mapping[st
         src = _build(SourceSettings, item, path, f"{where} ({item.get('name')})")
         if src.name in seen:
             raise ConfigError(path, f"{where} name", "a unique source name", src.name)
+        if src.type in POST_SOURCE_TYPES:
+            if "source_type" not in item:
+                src = dataclasses.replace(src, source_type="social")
+            elif src.source_type != "social":
+                raise ConfigError(path, f"{where} ({src.name}) source_type", f"\"social\" for a {src.type} source",
+                                  src.source_type)
         if src.type == "search" and "{query}" not in src.url:
             raise ConfigError(path, f"{where} ({src.name}) url", "a search URL template containing {query}",
                               src.url)

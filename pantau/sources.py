@@ -314,12 +314,49 @@ class CheckRow:
 
 def _probe_url(cfg: Settings, src: SourceSettings) -> str:
     url = src.url
+    if src.type in ("telegram", "mastodon"):
+        from crawlers.social import mastodon, telegram
+
+        try:
+            if src.type == "telegram":
+                return telegram.page_url(*telegram.target(url))
+            base, kind, name = mastodon.target(url)
+        except ValueError:
+            return url
+        return mastodon.tag_url(base, name, 40) if kind == "tag" else mastodon.lookup_url(base, name)
     if src.type == "search":
         from crawlers.spiders.search import region_query
 
         codes = src.regions or cfg.regions.watch
         url = url.replace("{query}", quote_plus(region_query(codes[0]))) if codes else url
     return url.replace("{n}", "1")
+
+
+def _check_posts(fetch: Fetcher, src: SourceSettings, got: Fetched, row: CheckRow, now: datetime) -> None:
+    """A Telegram preview or a Mastodon timeline: read with the connector's own parser."""
+    from crawlers.social import Unreadable, mastodon, telegram
+
+    try:
+        if src.type == "telegram":
+            page = telegram.parse(got.body.decode("utf-8", "replace"), *telegram.target(src.url))
+        else:
+            base, kind, _ = mastodon.target(src.url)
+            if kind == "account":  # the lookup answered; now the account's statuses
+                got = fetch.get(mastodon.statuses_url(base, mastodon.account_id(got.body), 40))
+                if got.error:
+                    row.error = got.error
+                    return
+            page = mastodon.parse(got.body, base)
+    except (Unreadable, ValueError) as exc:
+        row.error = f"not a {src.type} response: {exc}"
+        return
+    row.items = len(page.posts)
+    row.valid = True
+    if page.posts:
+        newest = max(p.published for p in page.posts)
+        row.newest_age_hours = round((now - newest).total_seconds() / 3600, 1)
+    else:
+        row.error = "no posts"
 
 
 def check(cfg: Settings, names: list[str] | None = None, fetcher: Fetcher | None = None) -> list[CheckRow]:
@@ -335,6 +372,8 @@ def check(cfg: Settings, names: list[str] | None = None, fetcher: Fetcher | None
         row.reachable = not got.error and 200 <= got.status < 400
         if got.error:
             row.error = got.error
+        elif src.type in ("telegram", "mastodon"):
+            _check_posts(fetch, src, got, row, now)
         elif src.type == "listing":
             pattern = re.compile(src.link_pattern) if src.link_pattern else None
             try:

@@ -41,8 +41,8 @@ def test_monthly_indices_behind_the_read_alias(es_store: ElasticStore) -> None:
     result = es_store.upsert(articles)
     assert (result.indexed, result.rejected) == (60, [])
     prefix = es_store.names.prefix
-    assert es_store.alias_indices() == [f"{prefix}-articles-v1-2025.05", f"{prefix}-articles-v1-2025.06",
-                                        f"{prefix}-articles-v1-2025.07"]
+    assert es_store.alias_indices() == [f"{prefix}-articles-v2-2025.05", f"{prefix}-articles-v2-2025.06",
+                                        f"{prefix}-articles-v2-2025.07"]
     for index in es_store.alias_indices():
         month = index.rsplit("-", 1)[1]
         docs = es_store.client.search(index=index, size=100, source_includes=["published_at"]).body["hits"]["hits"]
@@ -84,7 +84,7 @@ def test_month_move_leaves_one_copy(es_store: ElasticStore) -> None:
     assert es_store.count() == 1
     assert es_store.get([july.id])[july.id].to_dict() == august.to_dict()
     hits = es_store.client.search(index=es_store.names.read_alias, query={"ids": {"values": [july.id]}}).body
-    assert [h["_index"] for h in hits["hits"]["hits"]] == [f"{es_store.names.prefix}-articles-v1-2025.08"]
+    assert [h["_index"] for h in hits["hits"]["hits"]] == [f"{es_store.names.prefix}-articles-v2-2025.08"]
     # Back again, and both moves inside one call: still one copy, the last one wins.
     result = es_store.upsert([august.replace(published_at=datetime(2025, 6, 1, tzinfo=UTC)), july])
     assert result.indexed == 2
@@ -252,7 +252,7 @@ def test_top_stories_single_month_shortcut_matches_the_exact_ranking(es_store: E
     articles = synthetic_articles(900, seed=13, days=60)
     es_store.upsert(articles)
     june = Filters(since=datetime(2025, 6, 3, tzinfo=UTC), until=datetime(2025, 6, 20, tzinfo=UTC))
-    assert es_store._indices_for(june) == [f"{es_store.names.prefix}-articles-v1-2025.06"]
+    assert es_store._indices_for(june) == [f"{es_store.names.prefix}-articles-v2-2025.06"]
     base = es_query.filters_query(june)
     shortcut = es_store._rank_clusters(base, june, 15)
     exact = es_store._rank_clusters(base, None, 15)  # no window known: composite over every cluster
@@ -278,7 +278,7 @@ def test_a_stray_second_copy_is_visible_and_the_next_upsert_removes_it(es_store:
     """Two processes racing a month move inside one refresh could leave two copies; they heal."""
     article = _article(1, datetime(2025, 7, 10, tzinfo=UTC))
     es_store.upsert([article])
-    stray = es_store.names.monthly(1, datetime(2025, 8, 1, tzinfo=UTC))
+    stray = es_store.names.monthly(es_store.write_version(), datetime(2025, 8, 1, tzinfo=UTC))
     assert es_store.index_documents([(article.id, stray, article.to_dict())]).indexed == 1
     es_store.refresh()
     assert [a.id for a in es_store.iter_articles()] == [article.id, article.id]

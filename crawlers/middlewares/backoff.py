@@ -5,6 +5,11 @@ on 429 or 503 the domain's download delay becomes the server's ``Retry-After`` (
 ``PANTAU_RETRY_AFTER_MAX``, counted when capped); on 403, 429 and 5xx it doubles from
 ``PANTAU_BACKOFF_BASE`` up to ``PANTAU_BACKOFF_MAX``. The delay lives on the downloader slot, so it
 spaces every later request to that domain, and AutoThrottle eases it back down as 200s return.
+
+APIs also say ahead of time when a client has spent its window: ``X-RateLimit-Remaining: 0``
+with ``X-RateLimit-Reset`` (Mastodon sends an ISO 8601 time, others epoch seconds or seconds
+left). On any response that spends the window, the domain waits until the reset (capped like
+``Retry-After``, counted as ``pantau/ratelimit_waits``) instead of running into a 429.
 """
 
 from __future__ import annotations
@@ -38,6 +43,26 @@ def retry_after_seconds(value: str, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+def reset_seconds(value: str, now: datetime) -> float | None:
+    """``X-RateLimit-Reset`` as seconds from ``now``: an ISO 8601 time, epoch seconds, or seconds left."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        try:
+            when = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - now).total_seconds())
+    if number > 1_000_000_000:  # epoch seconds
+        return max(0.0, number - now.timestamp())
+    return max(0.0, number)
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler.settings)
@@ -64,7 +89,21 @@ class BackoffRetryMiddleware(RetryMiddleware):
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("pantau/backoff_events")
 
+    def _spent_window(self, request: Request, response: Response) -> None:
+        remaining = (response.headers.get(b"X-RateLimit-Remaining") or b"").decode("latin-1").strip()
+        if remaining != "0":
+            return
+        reset = reset_seconds((response.headers.get(b"X-RateLimit-Reset") or b"").decode("latin-1"), datetime.now(UTC))
+        wait = self.base if reset is None else reset
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("pantau/ratelimit_waits")
+        if wait > self.retry_after_max:
+            stats.inc(self.crawler.stats, "retry_after_capped")
+        log.info("rate limit spent url=%s waiting=%.2fs", request.url, min(wait, self.retry_after_max))
+        self._slow_domain(request, min(wait, self.retry_after_max))
+
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        self._spent_window(request, response)
         status = response.status
         if status in (403, 429) or status >= 500:
             engine = self.crawler.engine

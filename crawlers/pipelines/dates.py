@@ -106,7 +106,11 @@ class DatePipeline(Stage):
 
     def handle(self, item: PageItem) -> PageItem:
         now = datetime.now(UTC)
-        value, origin = choose(item, now, self.default_tz)
+        value: datetime | None
+        if item.post is not None:  # the platform's own machine-readable time
+            value, origin = item.post.published.astimezone(UTC), "post"
+        else:
+            value, origin = choose(item, now, self.default_tz)
         if value is None:
             drop(self.stats, "dropped", "no_date", item.url)
         value, clamped = dates.not_in_future(value, now=now)

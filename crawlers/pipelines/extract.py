@@ -5,6 +5,7 @@ feed's item and channel titles and the title affixes the source's pages share (l
 arrive) help cut the outlet's name off the headline (:mod:`crawlers.headline`).
 Drops (counted): ``binary`` (not text at all), ``no_body`` / ``body_too_short`` (no article
 text, e.g. a video or gallery page), ``no_title``, ``mojibake`` (text still garbled after repair).
+A public post (``item.post``) needs no extraction: its text is taken as the platform gave it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from scrapy.crawler import Crawler
 from crawlers import dates, decode, extract, headline
 from crawlers.items import PageItem
 from crawlers.pipelines import Stage, drop
+
+TITLE_CHARS = 100  # a post's first line makes its title in lists and emails; longer ones are cut
 
 
 class ExtractPipeline(Stage):
@@ -32,6 +35,8 @@ class ExtractPipeline(Stage):
         return cls(crawler)
 
     def handle(self, item: PageItem) -> PageItem:
+        if item.post is not None:
+            return self.handle_post(item)
         try:
             decoded = decode.decode(item.body, item.content_type)
         except decode.NotText as exc:
@@ -66,3 +71,27 @@ class ExtractPipeline(Stage):
         if decode.has_mojibake(item.title) or decode.has_mojibake(item.text):
             drop(self.stats, "dropped", "mojibake", item.url)
         return item
+
+    def handle_post(self, item: PageItem) -> PageItem:
+        """A public post is already text: its title is the video's, or the post's first line, cut short.
+        Short is normal for a post, so only an empty one is dropped."""
+        post = item.post
+        assert post is not None
+        item.text = post.text.strip()
+        item.title = post.title or post_title(item.text)
+        item.authors = (post.author,) if post.author else ()
+        item.canonical_link = post.url
+        if not item.text:
+            drop(self.stats, "dropped", "no_body", item.url)
+        if decode.has_mojibake(item.title) or decode.has_mojibake(item.text):
+            drop(self.stats, "dropped", "mojibake", item.url)
+        return item
+
+
+def post_title(text: str, limit: int = TITLE_CHARS) -> str:
+    """The first line of a post, cut at a word boundary with an ellipsis when longer than ``limit``."""
+    first = text.strip().split("\n", 1)[0].strip()
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0] or first[:limit]
+    return cut.rstrip(" ,.;:-") + "…"

@@ -1,4 +1,6 @@
-"""Stage 5: keep Indonesian articles; count and drop the rest as ``lang_<code>``."""
+"""Stage 5: keep Indonesian articles; count and drop the rest as ``lang_<code>``.
+
+A public post too short to tell is kept as Indonesian (counted as ``post_lang_assumed``)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,12 @@ class LanguagePipeline(Stage):
 
     def handle(self, item: PageItem) -> PageItem:
         item.lang = language.detect(f"{item.title}\n{item.text}")
+        if item.post is not None and item.lang == "und":
+            # Most posts are too short for the function-word test; one from a watched channel,
+            # hashtag or account is kept unless it is clearly in another language.
+            item.lang = "id"
+            assert self.stats is not None
+            self.stats.inc_value("pantau/post_lang_assumed")
         if item.lang != "id":
             drop(self.stats, "dropped", f"lang_{item.lang}", item.url)
         return item

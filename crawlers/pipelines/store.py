@@ -82,6 +82,8 @@ class StorePipeline(Stage):
                 body=item.text,
                 source=item.source,
                 source_type=item.source_type,
+                platform=item.post.platform if item.post else "",
+                engagement=item.post.engagement if item.post else None,
                 published_at=item.published_at,
                 crawled_at=datetime.now(UTC),
                 lang=item.lang,

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import site as site_mod
+from .social import SocialWeb
 
 _BOMB_SIZE = 64 * 1024 * 1024
 _BIG_SIZE = 20 * 1024 * 1024
@@ -134,6 +135,7 @@ class CrawlServer:
         self.port = self.httpd.server_address[1]
         self.base = f"http://{host}:{self.port}"
         self.site = site_mod.build(self.base)
+        self.social = SocialWeb.build(self.base)  # Telegram, Mastodon and YouTube under their prefixes
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ----------------------------------------------------------------
@@ -203,6 +205,9 @@ def _make_handler(server: CrawlServer) -> type[BaseHTTPRequestHandler]:
             try:
                 if path.startswith("/fault/"):
                     self._fault(path[len("/fault/") :], query, count)
+                elif path.startswith(("/telegram/", "/mastodon/", "/youtube/")):
+                    status, body, ctype, headers = server.social.answer(path, query, count)
+                    self._send(status, body, ctype, headers)
                 elif path == "/__hits":
                     self._send(200, json.dumps(server.hit_log()).encode(), "application/json")
                 elif path == "/search/rss":
