@@ -56,11 +56,11 @@ CAPITAL_STOPLIST = frozenset(
     }
 )
 # Words before a name that make it a street or a vessel, not the region ("Jalan Samarinda", "KM Bontang").
-STREET_WORDS = frozenset({"jalan", "jl", "jln"})
+STREET_WORDS = frozenset({"jalan", "jl", "jln", "tol"})
 # Bays, straits, rivers, lakes and bridges named after a region are not the region ("Teluk Balikpapan").
 NON_PLACE_PREFIX = frozenset(
     {"jalan", "jl", "jln", "gang", "gg", "km", "kmp", "kri", "tb", "mv", "mt", "teluk", "selat", "sungai",
-     "danau", "jembatan", "bengawan", "gunung", "sunan", "suku"}
+     "danau", "jembatan", "bengawan", "gunung", "sunan", "suku", "tol"}
 )
 # A place followed by one of these is abroad ("Malaka, Malaysia", "Kampar, Perak").
 FOREIGN_LOCATORS = re.compile(
@@ -70,7 +70,7 @@ FOREIGN_LOCATORS = re.compile(
 )
 # Words that place the next name: a kecamatan ("Kecamatan Sepaku") or a village ("Desa Bumi Harapan").
 DISTRICT_LOCATORS = frozenset({"kecamatan", "kec", "camat", "kapolsek", "polsek", "koramil", "danramil"})
-VILLAGE_LOCATORS = frozenset({"desa", "kelurahan", "kel", "kampung", "kampong", "ds", "kades", "lurah"})
+VILLAGE_LOCATORS = frozenset({"desa", "kelurahan", "kel", "kampung", "kampong", "ds", "kades", "lurah", "pemdes"})
 # A regency's name right after these is a village or kecamatan elsewhere that shares it ("Desa Kendal",
 # "Kecamatan Padang Ulak Tanding"); Kaltim's own kecamatan and villages are matched as such before this.
 HAMLET_LOCATORS = frozenset({"desa", "kelurahan", "kel", "dusun", "dsn", "kades", "lurah", "kecamatan", "kec"})
@@ -455,6 +455,9 @@ def build_aliases(gaz: Gazetteer, watch_terms: Mapping[str, Iterable[str]] | Non
     for v in gaz.villages:
         by_key.setdefault(_key(v.name), []).append(v)
     for key, villages in by_key.items():
+        if key and key in table and table[key].kind == "capital":
+            # "Manggar" is Belitung Timur's seat and a kelurahan of Balikpapan: the text around decides.
+            table[key] = dataclasses.replace(table[key], alts=tuple(dict.fromkeys(v.district_code for v in villages)))
         if not key or key in table:
             continue
         alts = tuple(dict.fromkeys(v.district_code for v in villages))
@@ -482,7 +485,9 @@ class _Pending:
 
     alias: Alias
     evidence: RegionEvidence
-    need: str  # "near": its regency nearby | "locator": no other province instead | "province": same province nearby
+    need: str  # "near": its regency nearby | "locator": no other province instead | "province": same province
+    # nearby | "list": beside a confirmed place | "capital": a regency's seat, unless a namesake village's
+    # regency is nearby
 
 
 class Tagger:
@@ -545,7 +550,9 @@ class Tagger:
                 start=start,
                 strength="strong" if in_dateline else alias.strength,
             )
-            if verdict == "yes":
+            if verdict == "yes" and alias.kind == "capital" and alias.alts:
+                pending.append(_Pending(alias, ev, "capital"))
+            elif verdict == "yes":
                 found.append(ev)
                 found.extend(self._paired_form(alias, text, toks, i, field_name))
             else:
@@ -602,6 +609,10 @@ class Tagger:
         for p in pending:
             near = [e.code for e in found if abs(e.start - p.evidence.start) <= SUPPORT_WINDOW]
             own_province = p.evidence.code.split(".")[0]
+            if p.need == "capital":
+                village = [c for c in p.alias.alts if gaz.regency_of(c) in {gaz.regency_of(n) for n in near}]
+                out.append(dataclasses.replace(p.evidence, code=village[0]) if village else p.evidence)
+                continue
             if p.need == "province":
                 if any(c.split(".")[0] == own_province for c in near):
                     out.append(p.evidence)
@@ -643,8 +654,7 @@ class Tagger:
             return False
         if i > 0 and toks[i - 1][0] in NON_PLACE_PREFIX:
             return True
-        # "Jalan Medan-Pematangsiantar": the far end of a street named after two places. (A toll road,
-        # "Tol Pejagan-Pemalang", runs through the places it names and keeps them.)
+        # "Jalan Medan-Pematangsiantar", "Tol Sumsel-Lampung": the far end of a road named after two places.
         if i > 1 and text[toks[i - 1][2] : toks[i][1]].strip() in ("-", "–") and toks[i - 2][0] in STREET_WORDS:
             return True
         # "Desa Kendal", "Dusun Kendal Wetan": a village that shares a regency's name, elsewhere.
@@ -720,20 +730,28 @@ class Tagger:
             if alias.rule != "context":
                 return "yes"
             return "locator" if prev in DISTRICT_LOCATORS or prev in DISTRICT_CONTEXT else "near"
+        end = toks[i + len(alias.key) - 1][2]
+        j = i + len(alias.key)
+        runs_on = (
+            j < len(toks) and text[end : toks[j][1]] == " " and text[toks[j][1]].isupper()
+            and toks[j][0] not in DATE_WORDS and toks[j][0] not in self.index and not _title_case(toks, text)
+            and (i == 0 or not text[toks[i - 1][1]].isupper())  # "Paguyuban Sound Malang": a title's words
+        )
+        if alias.kind == "capital" and runs_on:
+            return None  # "dengan kekasihnya, Anggi Pratama": a given name, not Pegunungan Arfak's seat
         if alias.rule == "case":
             return "yes"
         if alias.rule == "form":
             return None
-        end = toks[i + len(alias.key) - 1][2]
         # "Padang Khincang", "Batu Raksasa": a common-word name that runs into another capitalised word is
         # the start of another name (a headline in title case proves nothing; a weekday is a date).
-        j = i + len(alias.key)
-        if (
-            j < len(toks) and text[end : toks[j][1]] == " " and text[toks[j][1]].isupper()
-            and toks[j][0] not in DATE_WORDS and toks[j][0] not in self.index and not _title_case(toks, text)
-            and (i == 0 or not text[toks[i - 1][1]].isupper())  # "Paguyuban Sound Malang": a title's words
-        ):
+        if runs_on:
             return None
+        if (
+            i > 0 and toks[i - 1][0].isdigit() and text[toks[i - 1][2] : start] == " "
+            and not _closes_institution(text, toks, i, len(alias.key))
+        ):
+            return None  # "Mutasi 117 Pati": a count of things (perwira tinggi), not the regency
         if prev in PLACE_CONTEXT:
             return "yes"
         if PROVINCE_AFTER_RE.match(text, end):
@@ -808,7 +826,10 @@ def _closes_institution(text: str, toks: list[tuple[str, int, int]], i: int, n: 
         return False
     if i + n < len(toks):
         gap = text[toks[i + n - 1][2] : toks[i + n][1]]
-        if not gap.strip() and text[toks[i + n][1]].isupper() and (j < i - 1 or not _title_case(toks, text)):
+        between = [t[0] for t in toks[j + 1 : i]]  # "SMKN 7 Medan Minta Keadilan" in a title-case headline
+        if not gap.strip() and text[toks[i + n][1]].isupper() and (
+            not _title_case(toks, text) or any(not (w.isdigit() or w == "negeri") for w in between)
+        ):
             return False
     return True
 
