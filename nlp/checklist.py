@@ -28,7 +28,6 @@ sample drawn with a seed made of the file's ``seed``, the test's name and the te
 
 from __future__ import annotations
 
-import itertools
 import logging
 import random
 import string
@@ -363,7 +362,3 @@ def format_report(report: Mapping[str, Any]) -> str:
             lines.append(f"  [{cap}] {f['texts'][0]!r} expected {expected}, got {'/'.join(f['got'])}")
     return "\n".join(lines)
 
-
-def iter_texts(suite: Suite) -> itertools.chain[str]:
-    """Every text the suite scores, in scoring order."""
-    return itertools.chain.from_iterable(c.texts for c in suite.cases)

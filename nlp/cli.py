@@ -146,10 +146,11 @@ def checklist(
     from nlp.checklist import DEFAULT_CHECKLIST, ChecklistError, below_floor, format_report, load_suite, run_suite
     from nlp.service import engine_errors, load_engine
 
+    errors: tuple[type[Exception], ...] = (ChecklistError, *engine_errors())
     try:
         suite = load_suite(checklist_file or DEFAULT_CHECKLIST)
         engine = load_engine(model=model, threads=threads, quantize=not fp32)
-    except (ChecklistError, *engine_errors()) as exc:
+    except errors as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     report = run_suite(suite, engine)
