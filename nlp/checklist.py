@@ -20,7 +20,7 @@ expected labels follow ``tests/data/nlp/GUIDELINES-sentiment.md``. Three kinds o
 * ``dir`` (directional): the variants with a suffix or prefix must not read more positive than the
   original (``direction = "not_more_positive"``): their label must not move up the scale
   negative < neutral < positive and their positive probability must not rise by more than
-  ``tolerance``.
+  ``tolerance``; ``"not_more_negative"`` is the mirror image.
 
 Expansion is deterministic: a template with more fill-in combinations than ``per_template`` gets a
 sample drawn with a seed made of the file's ``seed``, the test's name and the template's position.
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CHECKLIST = Path(__file__).resolve().parent / "data" / "checklist.toml"
 KINDS = ("mft", "inv", "dir")
-DIRECTIONS = ("not_more_positive",)
+DIRECTIONS = ("not_more_positive", "not_more_negative")
 _RANK = {"negative": 0, "neutral": 1, "positive": 2}
 
 
@@ -285,6 +285,10 @@ def judge(case: Case, preds: Sequence[Prediction]) -> bool:
     if case.kind == "inv":
         return len(set(labels)) == 1
     first = preds[0]
+    if case.direction == "not_more_negative":
+        return all(_RANK[p.label] >= _RANK[first.label]
+                   and p.probs.get("negative", 0.0) <= first.probs.get("negative", 0.0) + case.tolerance
+                   for p in preds[1:])
     return all(_RANK[p.label] <= _RANK[first.label]
                and p.probs.get("positive", 0.0) <= first.probs.get("positive", 0.0) + case.tolerance
                for p in preds[1:])

@@ -146,6 +146,10 @@ def test_judge_each_kind() -> None:
     assert judge(d, [_pred("neutral", 0.30), _pred("neutral", 0.34)])  # within the tolerance
     assert not judge(d, [_pred("neutral", 0.30), _pred("neutral", 0.40)])  # more positive
     assert not judge(d, [_pred("negative", 0.30), _pred("neutral", 0.20)])  # label moved up
+    calm = Case(test="t", capability="c", kind="dir", texts=("a", "b"), direction="not_more_negative")
+    assert judge(calm, [_pred("negative", 0.1), _pred("neutral", 0.1)])
+    assert not judge(calm, [_pred("neutral", 0.3), _pred("negative", 0.1)])  # label moved down
+    assert not judge(calm, [_pred("neutral", 0.3), _pred("neutral", 0.0)])  # negative rose 0.35 -> 0.5
 
 
 # -- the command ---------------------------------------------------------------------------
