@@ -111,7 +111,7 @@ def _fail(path: Path, where: str, msg: str) -> ChecklistError:
 
 def _placeholders(template: str, path: Path, where: str) -> list[str]:
     try:
-        fields = [name for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as exc:
         raise _fail(path, where, f"bad template {template!r}: {exc}") from exc
     for name in fields:
@@ -132,9 +132,8 @@ def _str_list(value: Any, path: Path, where: str, key: str, *, required: bool = 
     return list(value)
 
 
-def _fill_combinations(
-    template: str, names: Sequence[str], fills: Mapping[str, list[str]], limit: int, seed: str
-) -> list[dict[str, str]]:
+def _fill_combinations(names: Sequence[str], fills: Mapping[str, list[str]], limit: int,
+                       seed: str) -> list[dict[str, str]]:
     """Up to ``limit`` fill-in combinations, in product order; a seeded sample when there are more."""
     pools = [fills[n] for n in names]
     total = 1
@@ -214,7 +213,7 @@ def _expand_test(test: Mapping[str, Any], number: int, path: Path, fills: Mappin
         if vary and vary not in names:
             raise _fail(path, where, f"template {template!r} has no {{{vary}}} to vary")
         others = [n for n in names if n != vary]
-        combos = _fill_combinations(template, others, fills, per_template, f"{seed}:{name}:{t_index}")
+        combos = _fill_combinations(others, fills, per_template, f"{seed}:{name}:{t_index}")
         for combo in combos:
             if vary:
                 texts = tuple(template.format(**combo, **{vary: v}) for v in fills[vary])
