@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(help="Sentiment and topic models: train, eval, predict, info.", no_args_is_help=True)
+app = typer.Typer(help="Sentiment and topic models: train, eval, checklist, predict, info.", no_args_is_help=True)
 log = logging.getLogger(__name__)
 
 ModelOpt = Annotated[str, typer.Option("--model", help="Model directory (default: settings, else the shipped model).")]
@@ -126,6 +126,42 @@ def predict(
         else:
             probs = " ".join(f"{k}={v:.3f}" for k, v in pred.probs.items())
             typer.echo(f"{pred.label}\t{pred.score:.3f}\t{probs}")
+
+
+@app.command()
+def checklist(
+    model: ModelOpt = "",
+    checklist_file: Annotated[
+        Path | None, typer.Option("--file", help="Checklist TOML (default: nlp/data/checklist.toml).")
+    ] = None,
+    as_json: JsonOpt = False,
+    threads: ThreadsOpt = 0,
+    fp32: Fp32Opt = False,
+) -> None:
+    """Behavioural tests (CheckList style): pass rate per capability and overall, against the file's floors.
+
+    Exits 1 when a capability (or the overall rate) is below its floor, 2 on a bad file or model.
+    """
+    _configure_logging()
+    from nlp.checklist import DEFAULT_CHECKLIST, ChecklistError, below_floor, format_report, load_suite, run_suite
+    from nlp.service import engine_errors, load_engine
+
+    errors: tuple[type[Exception], ...] = (ChecklistError, *engine_errors())
+    try:
+        suite = load_suite(checklist_file or DEFAULT_CHECKLIST)
+        engine = load_engine(model=model, threads=threads, quantize=not fp32)
+    except errors as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    report = run_suite(suite, engine)
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(format_report(report))
+    low = below_floor(report)
+    if low:
+        typer.echo(f"below floor: {', '.join(low)}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()
