@@ -228,9 +228,9 @@ def score(items: list[dict[str, object]]) -> tuple[float, float, int, list[str]]
     return precision, recall, tp, misses
 
 
-@pytest.mark.parametrize("name", ["labelled", "heldout", "round2", "round3", "round4", "round5"])
+@pytest.mark.parametrize("name", ["labelled", "heldout", "round2", "round3", "round4", "round5", "round6"])
 def test_labelled_set_precision_and_recall(name: str) -> None:
-    """Two hand-labelled sets of real sentences (see tests/data/regions/GUIDELINES.md)."""
+    """Seven hand-labelled sets of real sentences (see tests/data/regions/GUIDELINES.md and SOURCE.md)."""
     items = read_gold(name)
     assert len(items) >= 150
     assert sum(1 for i in items if i["codes"]) >= 100
