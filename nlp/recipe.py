@@ -35,6 +35,10 @@ class DataSpec:
     # In-domain labelled files added to the training set `train_extra_repeat` times (oversampled).
     train_extra: tuple[str, ...] = ()
     train_extra_repeat: int = 1
+    # Officers' relabels (`pantau nlp feedback export`): a relabel replaces the label of every training
+    # row with the same text, then joins the training set `feedback_repeat` times.
+    feedback: tuple[str, ...] = ()
+    feedback_repeat: int = 3
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -166,6 +170,9 @@ def load_recipe(path: str | Path) -> Recipe:
     data = _section(raw, "data", DataSpec, p)
     if not data.train:
         raise RecipeError(f"{p}: [data].train is required")
+    if data.feedback_repeat < 1 or data.train_extra_repeat < 1:
+        raise RecipeError(f"{p}: [data] needs feedback_repeat >= 1 and train_extra_repeat >= 1, "
+                          f"got feedback_repeat={data.feedback_repeat} train_extra_repeat={data.train_extra_repeat}")
     return Recipe(
         path=p,
         name=raw["name"],

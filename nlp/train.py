@@ -114,6 +114,8 @@ def _build_and_read(recipe: Recipe) -> tuple[LabelledSet, dict[str, LabelledSet]
             train.texts.extend(part.texts)
             train.labels.extend(part.labels)
         log.info("train extra: %s rows=%d repeat=%d", extra, len(part), spec.train_extra_repeat)
+    if spec.feedback:
+        _join_feedback(train, [read(f) for f in spec.feedback], spec.feedback_repeat)
     valid = {Path(v).stem: read(v) for v in spec.valid if recipe.resolve(v).exists()}
     missing = [v for v in spec.valid if not recipe.resolve(v).exists()]
     if missing:
@@ -121,6 +123,30 @@ def _build_and_read(recipe: Recipe) -> tuple[LabelledSet, dict[str, LabelledSet]
     log.info("data: train=%d %s valid=%s", len(train), dict(Counter(train.labels)),
              {k: len(v) for k, v in valid.items()})
     return train, valid
+
+
+def _join_feedback(train: LabelledSet, parts: list[LabelledSet], repeat: int) -> None:
+    """Relabels win over the training data: an officer who corrects a label means it for that text.
+
+    Every training row whose text is a relabelled text takes the relabel (the latest file wins when two
+    disagree), and the relabelled rows are then added ``repeat`` times so that a handful of corrections
+    weigh against thousands of rows.
+    """
+    relabel: dict[str, tuple[str, str]] = {}
+    for part in parts:
+        for text, label in zip(part.texts, part.labels, strict=True):
+            relabel[prepare_sentiment.norm_key(text)] = (text, label)
+    changed = 0
+    for i, text in enumerate(train.texts):
+        hit = relabel.get(prepare_sentiment.norm_key(text))
+        if hit is not None and train.labels[i] != hit[1]:
+            train.labels[i] = hit[1]
+            changed += 1
+    for _ in range(repeat):
+        for text, label in relabel.values():
+            train.texts.append(text)
+            train.labels.append(label)
+    log.info("feedback: relabels=%d training rows relabelled=%d repeat=%d", len(relabel), changed, repeat)
 
 
 def pretraining_texts(recipe: Recipe, train: LabelledSet) -> list[str]:

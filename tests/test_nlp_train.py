@@ -296,3 +296,57 @@ def test_unknown_pretraining_objective_is_refused(tmp_path: Path) -> None:
                     encoding="utf-8")
     with pytest.raises(RecipeError, match=r"\[pretrain\].objective must be 'mlm' or 'rtd', got 'electra'"):
         load_recipe(path)
+
+
+def _no_pretrain(recipe: Path, extra_data: str = "") -> Path:
+    text = recipe.read_text(encoding="utf-8").replace("enabled = true", "enabled = false")
+    text = text.replace("lr = 0.001", "lr = 0.005")
+    text = text.replace("train_extra_repeat = 3\n", f"train_extra_repeat = 3\n{extra_data}")
+    recipe.write_text(text, encoding="utf-8")
+    return recipe
+
+
+def test_a_dashboard_relabel_changes_the_retrained_models_prediction(tmp_path: Path) -> None:
+    """Feedback into training: relabel in the store, `pantau nlp feedback export`, retrain with
+    `[data] feedback`, and the model now gives the officer's label for that article."""
+    from datetime import UTC, datetime
+
+    from index.sqlite import SqliteStore
+    from pantau.app.feedback import export, training_text
+    from pantau.article import Article, Feedback
+
+    text = "Warga Sempaja keluhkan layanan air bersih PDAM Samarinda"
+    article = Article.create(url="https://kaltim.example.id/berita/pdam", title=text, body=f"{text}. Laporan hari ini.",
+                             source="antara-kaltim", published_at=datetime(2025, 7, 15, tzinfo=UTC), regions=("64.72",))
+    train(load_recipe(_no_pretrain(tiny_recipe(tmp_path, epochs=8, work="w0", out="before"))), command="t")
+    with SqliteStore(f"sqlite:///{tmp_path / 'pantau.db'}") as store:
+        assert store.upsert([article]).indexed == 1
+        trained_text = training_text(store.get([article.id])[article.id])
+        before = SentimentEngine.load(str(tmp_path / "before"), threads=1).predict([trained_text])[0].label
+        officer = next(lab for lab in ("positive", "negative", "neutral") if lab != before)
+        store.add_feedback(article.id, Feedback(field="sentiment", value=officer, by="humas@x",
+                                                at=datetime(2025, 7, 16, tzinfo=UTC)))
+        assert export(store, tmp_path / "relabels.tsv").exported == 1
+
+    def retrain(name: str, data: str) -> dict[str, Any]:
+        recipe = _no_pretrain(tiny_recipe(tmp_path, epochs=8, work=f"w-{name}", out=name), data)
+        # The article's text is also in the training data with the old label: the relabel wins there too.
+        with (tmp_path / "train.tsv").open("a", encoding="utf-8") as fh:
+            fh.write(f"{trained_text}\t{before}\n")
+        shutil.copytree(tmp_path / "w0" / "tokenizer", tmp_path / f"w-{name}" / "tokenizer")
+        return train(load_recipe(recipe), command="t")
+
+    retrain("control", "")  # the same retraining without the relabel keeps the old answer
+    assert SentimentEngine.load(str(tmp_path / "control"), threads=1).predict([trained_text])[0].label == before
+    metrics = retrain("after", f"feedback = [\"{tmp_path / 'relabels.tsv'}\"]\nfeedback_repeat = 30\n")
+    card = (tmp_path / "after" / "README.md").read_text(encoding="utf-8")
+    assert "train rows: 244" in card, card  # 198 dev + 1 appended + 5 extra x3 + 1 relabel x30
+    assert metrics["history"]
+    after = SentimentEngine.load(str(tmp_path / "after"), threads=1).predict([trained_text])[0].label
+    assert after == officer != before
+
+
+def test_recipe_refuses_a_feedback_repeat_below_one(tmp_path: Path) -> None:
+    recipe = _no_pretrain(tiny_recipe(tmp_path), "feedback_repeat = 0\n")
+    with pytest.raises(RecipeError, match="feedback_repeat >= 1"):
+        load_recipe(recipe)
