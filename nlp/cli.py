@@ -73,6 +73,8 @@ def eval_cmd(
     as_json: JsonOpt = False,
     threads: ThreadsOpt = 0,
     fp32: Fp32Opt = False,
+    slang: Annotated[bool, typer.Option("--slang", help="Normalise slang first, as pantau score does for "
+                                        "public posts (nlp/data/slang.tsv).")] = False,
 ) -> None:
     """Macro-F1, per-class P/R/F1, confusion and n for the model, with the baseline on the same data."""
     _configure_logging()
@@ -82,7 +84,7 @@ def eval_cmd(
     try:
         reports = evaluate_files(
             data, model=model, threads=threads, baseline_train=baseline_train, with_baseline=not no_baseline,
-            quantize=not fp32,
+            quantize=not fp32, slang=slang,
         )
     except engine_errors() as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -5,6 +5,11 @@ The report for one file is the transformer's metrics at the top level (``macro_f
 same keys for the baseline, or ``null`` with ``baseline_skipped`` saying why). The baseline is
 trained on ``--baseline-train`` or, by default, on the model's own training file when it exists
 (``build/nlp/sentiment/train.tsv`` for the shipped recipe).
+
+With ``slang=True`` (``--slang``) every text goes through the slang normaliser first (``nlp.slang``,
+as ``pantau score`` reads public posts), for both the model and the baseline; the report then says
+``slang`` (the lexicon version) and ``slang_changed`` (texts the normaliser rewrote). Without it
+``slang`` is ``null``.
 """
 
 from __future__ import annotations
@@ -32,8 +37,12 @@ def evaluate_files(
     with_baseline: bool = True,
     nlp_settings: Any = None,
     quantize: bool = True,
+    slang: bool = False,
 ) -> list[dict[str, Any]]:
     from nlp.service import load_engine
+    from nlp.slang import SlangNormaliser
+
+    normaliser = SlangNormaliser.shipped() if slang else None
 
     engine = load_engine(model=model, threads=threads, nlp_settings=nlp_settings, quantize=quantize)
     baseline = None
@@ -52,12 +61,16 @@ def evaluate_files(
     reports = []
     for f in files:
         data = read_labelled(f)
-        preds = [p.label for p in engine.predict(data.texts)]
+        texts = data.texts if normaliser is None else [normaliser.normalise(t) for t in data.texts]
+        preds = [p.label for p in engine.predict(texts)]
         rep: dict[str, Any] = classification_report(data.labels, preds, LABELS)
-        rep = {"file": str(f), "model": engine.model_dir, "int8": engine.quantized, **rep}
+        rep = {"file": str(f), "model": engine.model_dir, "int8": engine.quantized, **rep,
+               "slang": normaliser.version if normaliser is not None else None}
+        if normaliser is not None:
+            rep["slang_changed"] = sum(a != b for a, b in zip(data.texts, texts, strict=True))
         if baseline is not None:
             rep["baseline"] = {"name": "tfidf-word12-char25-linearsvc", "train_file": baseline.train_file,
-                               **classification_report(data.labels, baseline.predict(data.texts), LABELS)}
+                               **classification_report(data.labels, baseline.predict(texts), LABELS)}
         else:
             rep["baseline"] = None
             rep["baseline_skipped"] = skipped
@@ -69,6 +82,8 @@ def format_report(rep: dict[str, Any]) -> str:
     """Text form: headline numbers side by side, per-class F1 and both confusion matrices."""
     base = rep.get("baseline")
     lines = [f"== {rep['file']}  (n={rep['n']})", f"model: {rep['model']} ({'int8' if rep['int8'] else 'fp32'})"]
+    if rep.get("slang"):
+        lines.append(f"slang normalised: {rep['slang']}, {rep.get('slang_changed', 0)} of {rep['n']} texts changed")
     header = f"{'':22}{'transformer':>12}{'baseline':>12}"
     lines.append(header)
     for key in ("macro_f1", "accuracy"):

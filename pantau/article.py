@@ -155,6 +155,8 @@ class Article:
     source: str
     published_at: datetime
     crawled_at: datetime
+    # "id"; a public post that mixes languages is tagged Indonesian first, then the others by weight:
+    # "id+en", "id+jv", "id+bjn", "id+su" (see crawlers/language.py). Same keyword field, no new column.
     lang: str = "id"
     source_type: str = "news"
     platform: str = ""  # "telegram", "mastodon", "youtube" for public posts; empty for the press
@@ -221,6 +223,11 @@ class Article:
             content_hash=fields.pop("content_hash", None) or urls.content_hash(title, body),
             **fields,
         )
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages in ``lang``, leading one first: ``("id", "en")`` for ``id+en``."""
+        return tuple(self.lang.split("+"))
 
     def replace(self, **changes: Any) -> Article:
         return dataclasses.replace(self, **changes)

@@ -5,6 +5,10 @@ chunk in one engine call (length-sorted batches; see ``nlp.engine``), and writes
 back with ``Store.set_scores``. A crash leaves the unscored articles pending, so the next run picks
 up where this one stopped; writing the same scores twice is harmless.
 
+Public posts (``source_type = "social"``) are read through the slang normaliser
+(:mod:`nlp.slang`) when ``[nlp] normalise_slang`` is on: the models see "tidak" where the post says
+"gak", while the stored post keeps its own words for display and search.
+
 Every stored article has a title (``Article`` refuses an empty one), so every article can be
 scored. An error from the models is a bug or an unavailable model: it propagates and the chunk
 stays pending, so a failure is never mistaken for "nothing to do".
@@ -22,6 +26,7 @@ from typing import Any
 from index.store import ScoreUpdate, Store
 from nlp.engine import SentimentEngine
 from nlp.service import load_engine
+from nlp.slang import SlangNormaliser
 from nlp.topics import TopicClassifier
 from pantau.article import Article, Sentiment
 
@@ -46,16 +51,29 @@ def model_version(engine: SentimentEngine, topics: TopicClassifier) -> str:
     return f"{s}+{t}"
 
 
+def scored_text(article: Article, normaliser: SlangNormaliser | None) -> tuple[str, str]:
+    """``(title, body)`` as the models read them: a public post's slang rewritten when a normaliser is given."""
+    if normaliser is None or article.source_type != "social":
+        return article.title, article.body
+    return normaliser.normalise(article.title), normaliser.normalise(article.body)
+
+
+def slang_normaliser(nlp_settings: Any) -> SlangNormaliser | None:
+    """The shipped normaliser when ``[nlp] normalise_slang`` is on (the default), else ``None``."""
+    return SlangNormaliser.shipped() if bool(getattr(nlp_settings, "normalise_slang", True)) else None
+
+
 def score_articles(articles: list[Article], engine: SentimentEngine, topics: TopicClassifier,
-                   version: str) -> list[ScoreUpdate]:
+                   version: str, normaliser: SlangNormaliser | None = None) -> list[ScoreUpdate]:
     updates: list[ScoreUpdate] = []
     ok = list(articles)
     if not ok:
         return updates
-    preds = engine.predict_documents([(a.title, a.body) for a in ok])
+    texts = [scored_text(a, normaliser) for a in ok]
+    preds = engine.predict_documents(texts)
     from nlp.longdoc import lead_and_rest
 
-    topic_texts = [f"{a.title}. {lead_and_rest(a.body)[0]}".strip(" .") for a in ok]
+    topic_texts = [f"{title}. {lead_and_rest(body)[0]}".strip(" .") for title, body in texts]
     topic_preds = topics.predict(topic_texts)
     model_name = Path(engine.model_dir).name
     for a, p, ts in zip(ok, preds, topic_preds, strict=True):
@@ -80,6 +98,9 @@ def score_pending(store: Store, settings: Any, limit: int = 0, *, chunk: int = 2
     engine = load_engine(nlp_settings=nlp_settings)
     topics = TopicClassifier.load(str(getattr(nlp_settings, "topic_model", "") or ""))
     version = model_version(engine, topics)
+    normaliser = slang_normaliser(nlp_settings)
+    if normaliser is not None:
+        version += f"+{normaliser.version}"
     counts = {"seen": 0, "scored": 0, "written": 0, "chunks": 0}
     # Articles whose write did not take (deleted meanwhile) would come back as pending forever;
     # they are skipped, and only they widen the next query.
@@ -92,7 +113,7 @@ def score_pending(store: Store, settings: Any, limit: int = 0, *, chunk: int = 2
         batch = [a for a in store.pending(limit=want + len(stuck)) if a.id not in stuck][:want]
         if not batch:
             break
-        updates = score_articles(batch, engine, topics, version)
+        updates = score_articles(batch, engine, topics, version, normaliser)
         written = store.set_scores(updates)
         # Elasticsearch shows a write to searches only after a refresh: without one the next
         # ``pending()`` hands back the chunk just scored, and every article is scored twice.

@@ -266,6 +266,12 @@ class NlpSettings:
         "", "Directory for the ONNX graphs built from the sentiment model. Empty means "
         "$XDG_CACHE_HOME/pantau/onnx, else ~/.cache/pantau/onnx.",
     )
+    normalise_slang: bool = setting(
+        True, "Rewrite colloquial Indonesian in public posts (source_type \"social\") to standard forms before "
+        "scoring (gak -> tidak, bgt -> banget, mantaaap -> mantap, anak2 -> anak-anak), with the lexicon in "
+        "nlp/data/slang.tsv. Only the models read the rewritten text; the stored post keeps what was written. "
+        "News is never rewritten.",
+    )
 
 
 def _windows(value: list[int]) -> str | None:

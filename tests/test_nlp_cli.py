@@ -126,3 +126,19 @@ def test_bad_backend_in_config_is_one_error_line(tmp_path: Path, monkeypatch: py
     assert result.exit_code == 2
     assert 'error: ' in result.output and '[nlp] backend' in result.output and '"tensorrt"' in result.output
     assert "Traceback" not in result.output
+
+
+def test_eval_with_slang_reads_the_normalised_texts(tiny_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "posts.tsv"
+    write_tsv(data, ["pelayanan gak jelas bgt", "jalan udah mulus, mantaaap", "rapat dinas hari ini"],
+              ["negative", "positive", "neutral"])
+    plain = json.loads(runner.invoke(app, ["eval", "--data", str(data), "--model", str(tiny_dir), "--json",
+                                           "--no-baseline"]).stdout)
+    assert plain["slang"] is None and "slang_changed" not in plain
+    result = runner.invoke(app, ["eval", "--data", str(data), "--model", str(tiny_dir), "--json", "--no-baseline",
+                                 "--slang"])
+    assert result.exit_code == 0, result.output
+    rep = json.loads(result.stdout)
+    assert rep["slang"].startswith("slang@") and rep["slang_changed"] == 2 and rep["n"] == 3
+    text = runner.invoke(app, ["eval", "--data", str(data), "--model", str(tiny_dir), "--no-baseline", "--slang"])
+    assert "slang normalised: slang@" in text.stdout and "2 of 3 texts changed" in text.stdout

@@ -1,6 +1,11 @@
 """Stage 5: keep Indonesian articles; count and drop the rest as ``lang_<code>``.
 
-A public post too short to tell is kept as Indonesian (counted as ``post_lang_assumed``)."""
+News is told by function-word rates (:func:`crawlers.language.detect`). A public post is read word
+by word (:func:`crawlers.language.detect_post`): one that mixes Indonesian with English or a
+regional language is kept with a tag such as ``id+en`` or ``id+jv`` (counted as
+``post_lang_mixed``), one wholly in another language is dropped as ``lang_en``, ``lang_jv``,
+``lang_und-Arab``... A post too short to tell is kept as Indonesian (counted as
+``post_lang_assumed``)."""
 
 from __future__ import annotations
 
@@ -22,13 +27,19 @@ class LanguagePipeline(Stage):
         return cls(crawler)
 
     def handle(self, item: PageItem) -> PageItem:
-        item.lang = language.detect(f"{item.title}\n{item.text}")
-        if item.post is not None and item.lang == "und":
-            # Most posts are too short for the function-word test; one from a watched channel,
-            # hashtag or account is kept unless it is clearly in another language.
-            item.lang = "id"
+        text = f"{item.title}\n{item.text}"
+        if item.post is None:
+            item.lang = language.detect(text)
+        else:
+            item.lang = language.detect_post(text)
             assert self.stats is not None
-            self.stats.inc_value("pantau/post_lang_assumed")
-        if item.lang != "id":
+            if item.lang == "und":
+                # Most posts are short; one from a watched channel, hashtag or account is kept
+                # unless it is clearly in another language.
+                item.lang = "id"
+                self.stats.inc_value("pantau/post_lang_assumed")
+            elif "+" in item.lang:
+                self.stats.inc_value("pantau/post_lang_mixed")
+        if language.primary(item.lang) != "id":
             drop(self.stats, "dropped", f"lang_{item.lang}", item.url)
         return item
