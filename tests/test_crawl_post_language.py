@@ -1,5 +1,6 @@
 """Language of short public posts: Indonesian mixed with English or a regional language is kept
-with a tag that says so; a post wholly in another language is named and dropped. The last test
+with a tag that says so, as is a post wholly in Javanese, Banjar or Sundanese; a post wholly in a
+foreign language is named and dropped. The last test
 crawls a Telegram channel for real against the local server."""
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def test_news_detection_is_unchanged_by_the_post_lists() -> None:
     assert language.detect(ID_EN) == "und"  # news needs 20 words; posts have their own reader
 
 
-def test_telegram_posts_keep_mixed_indonesian_and_drop_other_languages(tmp_path: Path) -> None:
+def test_telegram_posts_keep_indonesian_mixed_and_regional_and_drop_foreign(tmp_path: Path) -> None:
     store_url = f"sqlite:///{tmp_path / 'p.db'}"
     texts = [ID_EN, ID_JV, ID_BJN, ID, EN, JV, "Mantap pak!"]
     with CrawlServer() as srv:
@@ -77,13 +78,14 @@ def test_telegram_posts_keep_mixed_indonesian_and_drop_other_languages(tmp_path:
         source = {"name": "tg-warga", "type": "telegram", "url": srv.base + "/telegram/s/humaskaltim",
                   "back_to": "2025-06-30", "max_pages": 1}
         run = crawl([source], store_url, tmp_path / "state")["tg-warga"]
-    assert run.dropped == {"lang_en": 1, "lang_jv": 1}
+    assert run.dropped == {"lang_en": 1}  # a wholly Javanese post is a resident's too: kept
     store = SqliteStore(store_url)
     try:
         hits = store.search("", Filters(platforms=("telegram",)), sort="newest", size=20).hits
         by_id = {int(h.article.url.rsplit("/", 1)[1]): h.article for h in hits}
     finally:
         store.close()
-    assert {i: a.lang for i, a in by_id.items()} == {201: "id+en", 202: "id+jv", 203: "id+bjn", 204: "id", 207: "id"}
+    assert {i: a.lang for i, a in by_id.items()} == {201: "id+en", 202: "id+jv", 203: "id+bjn", 204: "id", 206: "jv",
+                                                    207: "id"}
     assert by_id[201].languages == ("id", "en")
     assert by_id[202].body.startswith("Pemkot kok ra iso")  # the post is stored as written

@@ -3,9 +3,10 @@
 News is told by function-word rates (:func:`crawlers.language.detect`). A public post is read word
 by word (:func:`crawlers.language.detect_post`): one that mixes Indonesian with English or a
 regional language is kept with a tag such as ``id+en`` or ``id+jv`` (counted as
-``post_lang_mixed``), one wholly in another language is dropped as ``lang_en``, ``lang_jv``,
-``lang_und-Arab``... A post too short to tell is kept as Indonesian (counted as
-``post_lang_assumed``)."""
+``post_lang_mixed``). A post wholly in a regional language of Indonesia (``jv``, ``bjn``, ``su``) is
+what residents write too, so it is kept with its tag (counted as ``post_lang_regional``); one wholly in
+a foreign language or script is dropped as ``lang_en``, ``lang_und-Arab``... A post too short to tell
+is kept as Indonesian (counted as ``post_lang_assumed``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from scrapy.crawler import Crawler
 from crawlers import language
 from crawlers.items import PageItem
 from crawlers.pipelines import Stage, drop
+
+# Regional languages of Indonesia that the post reader names: Javanese, Banjar, Sundanese.
+REGIONAL = frozenset({"jv", "bjn", "su"})
 
 
 class LanguagePipeline(Stage):
@@ -40,6 +44,9 @@ class LanguagePipeline(Stage):
                 self.stats.inc_value("pantau/post_lang_assumed")
             elif "+" in item.lang:
                 self.stats.inc_value("pantau/post_lang_mixed")
+            elif item.lang in REGIONAL:
+                self.stats.inc_value("pantau/post_lang_regional")
+                return item
         if language.primary(item.lang) != "id":
             drop(self.stats, "dropped", f"lang_{item.lang}", item.url)
         return item
