@@ -305,3 +305,61 @@ def test_api_sources_are_social_and_validated() -> None:
     with pytest.raises(settings.ConfigError, match="api: expected an http"):
         settings.from_mapping({"sources": [{"name": "bs", "type": "bluesky", "url": "https://bsky.app/search?q=a",
                                             "api": "ftp://x"}]}, env={})
+
+
+def test_status_says_a_source_is_disabled_for_want_of_a_token_and_what_an_expired_one_means(tmp_path: Path) -> None:
+    from tests.test_cli import pantau
+
+    db = tmp_path / "db.sqlite"
+    with CrawlServer() as srv:
+        api = srv.base + "/x/2/"
+        crawl([{"name": "x-basi", "type": "x", "url": "https://x.com/search?q=samarinda", "api": api,
+                "token": "tok-x-expired"}], f"sqlite:///{db}", tmp_path / "state")
+        (tmp_path / "pantau.toml").write_text(
+            f'[store]\nurl = "sqlite:///{db}"\n\n'
+            f'[[sources]]\nname = "x-basi"\ntype = "x"\nurl = "https://x.com/search?q=samarinda"\n'
+            f'token_env = "PANTAU_TEST_X_BASI"\n\n'
+            f'[[sources]]\nname = "x-kosong"\ntype = "x"\nurl = "https://x.com/search?q=banjir"\n\n'
+            f'[[sources]]\nname = "ig-kosong"\ntype = "instagram"\nurl = "https://www.instagram.com/humaskaltim"\n'
+            f'account_id = "{IG_USER}"\ntoken_env = "PANTAU_TEST_IG"\n', encoding="utf-8")
+        srv.reset_hits()
+        done = pantau("status", cwd=tmp_path, env={"PANTAU_TEST_X_BASI": "tok-x-expired"})
+        assert done.returncode == 0, done.stderr
+        out = done.stdout
+        assert "x-basi: last crawl" in out and "errors=1" in out
+        assert "    x_token_rejected=1: the platform asks for a token, or the token is expired or revoked" in out
+        assert ('  x-kosong [disabled]: disabled: no X API token configured ([sources] token_env = '
+                '"PANTAU_X_TOKEN" is not set in the environment, and no token in the file)') in out
+        assert '  ig-kosong [disabled]: disabled: no Meta Graph API (Instagram) token configured ' \
+               '([sources] token_env = "PANTAU_TEST_IG"' in out
+        assert "x-basi [disabled]" not in out
+        as_json = pantau("status", "--json", cwd=tmp_path, env={"PANTAU_TEST_X_BASI": "tok-x-expired"})
+        assert '"disabled_reason": "disabled: no X API token configured' in as_json.stdout
+        assert srv.hits() == 0  # status asks no platform anything
+
+
+def test_sources_check_reads_api_sources_with_their_own_parsers(tmp_path: Path) -> None:
+    from pantau import sources as pantau_sources
+
+    with CrawlServer() as srv:
+        cfg = settings.from_mapping({"crawl": {"allow_private_addresses": True}, "sources": [
+            {"name": "bs", "type": "bluesky", "url": "https://bsky.app/search?q=samarinda",
+             "api": srv.base + "/bluesky/xrpc/"},
+            {"name": "bs-humas", "type": "bluesky", "url": "https://bsky.app/profile/humaskaltim.bsky.social",
+             "api": srv.base + "/bluesky/xrpc/"},
+            {"name": "x", "type": "x", "url": "https://x.com/search?q=samarinda", "api": srv.base + "/x/2/",
+             "token_env": "PANTAU_TEST_X"},
+            {"name": "x-kosong", "type": "x", "url": "https://x.com/search?q=samarinda", "api": srv.base + "/x/2/"},
+            {"name": "fb", "type": "facebook", "url": f"https://www.facebook.com/{FB_PAGE}", "api": srv.base + "/meta/",
+             "token": "tok-meta"},
+            {"name": "fb-basi", "type": "facebook", "url": f"https://www.facebook.com/{FB_PAGE}",
+             "api": srv.base + "/meta/", "token": "tok-meta-expired"},
+        ]}, env={})
+        rows = {r.name: r for r in pantau_sources.check(cfg, env={"PANTAU_TEST_X": "tok-x"})}
+        assert not any(p.startswith("/x/") and "tok" in p for p, _ in srv.hit_log())
+    assert (rows["bs"].valid, rows["bs"].items) == (True, 10)
+    assert (rows["bs-humas"].valid, rows["bs-humas"].items) == (True, 8)  # a page of 10 less the pin and a repost
+    assert (rows["x"].valid, rows["x"].items) == (True, 9)  # 25..16 less tweet 20 (author deleted)
+    assert not rows["x-kosong"].valid and rows["x-kosong"].error.startswith("disabled: no X API token")
+    assert (rows["fb"].valid, rows["fb"].items) == (True, 3)
+    assert not rows["fb-basi"].valid and rows["fb-basi"].error == "HTTP 400"
