@@ -311,7 +311,9 @@ def search(
         typer.Option("--source-type", help="news|government|social|aggregator (repeatable)."),
     ] = None,
     platform: Annotated[
-        list[str] | None, typer.Option("--platform", help="Public posts of telegram|mastodon|youtube (repeatable).")
+        list[str] | None,
+        typer.Option("--platform", help="Public posts of telegram|mastodon|youtube|bluesky|x|facebook|instagram "
+                     "(repeatable)."),
     ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD, local time).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD).")] = None,
