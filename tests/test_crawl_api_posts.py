@@ -60,6 +60,10 @@ def test_helpers_read_addresses_and_usage() -> None:
     assert meta.error_reason(b'{"error": {"code": 100, "error_subcode": 33}}') == "deleted"
     assert meta.error_reason(b'{"error": {"code": 200}}') == "permission_denied"
     assert meta.error_reason(b"<html>") == ""
+    assert meta.error_reason(b'{"error": {"code": 4}}') == "rate_limited"
+    assert explain("facebook_rate_limited").startswith("the platform's rate limit is spent")
+    assert bluesky.error_reason(b'{"error": "InvalidRequest", "message": "Profile not found"}') == "gone"
+    assert bluesky.error_reason(b'{"error": "InvalidRequest", "message": "Invalid cursor"}') == ""
     assert meta_usage(['{"call_count": 28, "total_time": 100, "total_cputime": 4}']) == (100.0, None)
     assert meta_usage(['{"123": [{"type": "pages", "call_count": 97, "estimated_time_to_regain_access": 2}]}',
                        "kacau"]) == (97.0, 120.0)
@@ -107,16 +111,19 @@ def test_bluesky_author_feed_skips_reposts_and_the_pin_and_counts_a_spent_window
                  "api": api}
         runs = crawl([humas,
                       {"name": "bs-ramai", "type": "bluesky", "url": "https://bsky.app/search?q=ramai", "api": api},
-                      {"name": "bs-patah", "type": "bluesky", "url": "https://bsky.app/search?q=patah", "api": api}],
+                      {"name": "bs-patah", "type": "bluesky", "url": "https://bsky.app/search?q=patah", "api": api},
+                      {"name": "bs-hilang", "type": "bluesky", "url": "https://bsky.app/profile/hilang.bsky.social",
+                       "api": api}],
                      store, tmp_path / "state")
         # 12 own posts on two pages; the repost and the pinned copy on top are not read.
         assert runs["bs-humas"].new == 12 and runs["bs-humas"].duplicate == 0 and runs["bs-humas"].errors == {}
         feed = "/bluesky/xrpc/app.bsky.feed.getAuthorFeed?actor=humaskaltim.bsky.social&limit=100"
-        assert [h for h in _hits(srv, "/bluesky/") if "getAuthorFeed" in h] == [feed, f"{feed}&cursor=o10"]
+        assert [h for h in _hits(srv, "/bluesky/") if "humaskaltim" in h] == [feed, f"{feed}&cursor=o10"]
         authors = {a.authors for a in _stored(store, "bluesky")}
         assert authors == {("@humaskaltim.bsky.social",), ("@warga.bsky.social",)}
         assert not any(a.url.endswith("/3lx0000000790") for a in _stored(store, "bluesky"))  # the repost
         assert runs["bs-patah"].errors == {"bluesky_unreadable": 1}
+        assert runs["bs-hilang"].errors == {"bluesky_gone": 1}  # XRPC's 400 "Profile not found"
 
         # ratelimit-remaining: 0 with ratelimit-reset two seconds on: the next page waits (capped at 1.5 s)
         assert runs["bs-ramai"].new == 15

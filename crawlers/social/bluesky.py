@@ -101,6 +101,21 @@ def _sum(a: int | None, b: int | None) -> int | None:
     return None if a is None and b is None else (a or 0) + (b or 0)
 
 
+def error_reason(body: bytes) -> str:
+    """What an XRPC error answer (``{"error": "...", "message": "..."}``, HTTP 400) means: ``gone`` for an
+    account that is not found, deactivated or taken down; ``""`` otherwise."""
+    try:
+        data = load_json(body)
+    except Unreadable:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    error, message = str(data.get("error") or ""), str(data.get("message") or "").lower()
+    if error in ("AccountTakedown", "AccountDeactivated", "ActorNotFound") or "not found" in message:
+        return "gone"
+    return ""
+
+
 def _body(body: bytes, key: str) -> tuple[list[Any], str]:
     data = load_json(body)
     if not isinstance(data, dict) or not isinstance(data.get(key), list):

@@ -35,9 +35,12 @@ class BlueskySpider(PostSpider):
             url = bluesky.search_url(self.api, self.target, iso(floor).replace("+00:00", "Z") if floor else "", cursor)
         else:
             url = bluesky.author_url(self.api, self.target, cursor)
-        return Request(url, callback=self.parse_page, meta={"pantau_page": depth})
+        return Request(url, callback=self.parse_page, meta={"pantau_page": depth, "handle_httpstatus_list": [400]})
 
     def parse_page(self, response: Response) -> Iterator[Any]:
+        if response.status == 400:  # XRPC errors: an unknown or suspended account is a 400, not a 404
+            self.refused(bluesky.error_reason(response.body) or "http_400", response.url)
+            return
         try:
             if self.kind == "search":
                 page: Page = bluesky.parse_search(response.body)
