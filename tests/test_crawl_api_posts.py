@@ -69,6 +69,22 @@ def test_helpers_read_addresses_and_usage() -> None:
                        "kacau"]) == (97.0, 120.0)
 
 
+def test_the_token_is_on_a_marked_request_only_while_it_is_sent() -> None:
+    from scrapy.http import Request, Response
+
+    from crawlers.middlewares.token import ApiToken
+
+    token = ApiToken("rahasia")
+    api, robots = Request("https://api.x.com/2/tweets/search/recent?query=a", meta={"pantau_auth": True}), \
+        Request("https://api.x.com/robots.txt")
+    token.process_request(api)
+    token.process_request(robots)
+    assert api.headers.get("Authorization") == b"Bearer rahasia" and "Authorization" not in robots.headers
+    token.process_response(api, Response(api.url, status=429, request=api))
+    assert "Authorization" not in api.headers  # a retry (or the resume queue) copies the request without it
+    assert "Authorization" not in api.copy().headers
+
+
 def test_bluesky_search_pages_back_then_resumes_from_its_cursor(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'p.db'}"
     with CrawlServer() as srv:
@@ -152,6 +168,7 @@ def test_x_recent_search_with_token_pages_and_resumes_from_since_id(tmp_path: Pa
         assert _hits(srv, "/x/") == [recent, f"{recent}&next_token=o10", f"{recent}&next_token=o20"]
         assert set(srv.apis.auth) == {"Bearer tok-x"}  # on every API request, never in a URL
         assert not any("tok-x" in p for p, _ in srv.hit_log())
+        assert "tok-x" not in (tmp_path / "state" / "last-crawl.log").read_text(encoding="utf-8")
         posts = {a.url: a for a in _stored(store, "x")}
         top = posts[f"https://x.com/warga_u1/status/{X_BASE_ID + 25}"]
         assert top.authors == ("@warga_u1",) and top.platform == "x"
