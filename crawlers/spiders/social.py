@@ -1,4 +1,6 @@
-"""Spiders for public posts: Telegram channel previews, Mastodon timelines, YouTube feeds.
+"""Spiders for public posts: Telegram channel previews, Mastodon timelines, YouTube feeds, and the
+:class:`PostSpider` that the API spiders (:mod:`crawlers.spiders.bluesky`, :mod:`crawlers.spiders.x`,
+:mod:`crawlers.spiders.meta`) build on.
 
 Each source is one channel, hashtag, account or feed, named by the public address an operator
 sees in a browser (``https://t.me/s/humaskaltim``, ``https://mastodon.social/tags/samarinda``,
