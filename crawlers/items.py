@@ -33,7 +33,7 @@ class FeedEntry:
 class Post:
     """One public post as its platform published it: already text, already dated, no page to extract."""
 
-    platform: str  # "telegram" | "mastodon" | "youtube"
+    platform: str  # "telegram" | "mastodon" | "youtube" | "bluesky" | "x" | "facebook" | "instagram"
     post_id: str  # the platform's own id, the cursor's unit
     url: str  # the post's public address
     text: str

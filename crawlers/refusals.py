@@ -1,7 +1,9 @@
 """What a platform's refusal means, in words an operator can act on.
 
 A public-post source counts a 401, 403, 404 or 410 as ``errors/<platform>_<reason>``;
-``pantau status`` prints the explanation next to the count. Kept apart from the spiders so the
+``pantau status`` prints the explanation next to the count. APIs that answer a refusal with another
+status (Meta's 400 with code 190 for an expired token, Bluesky's 400 "Profile not found") are read
+from their error body into the same reasons. Kept apart from the spiders so the
 status command can read it without loading Scrapy.
 """
 
@@ -15,6 +17,7 @@ REASONS = {
 }
 _WORDS = {reason: words for reason, words in REASONS.values()}
 _WORDS["gone"] = "the channel, account or feed was deleted, suspended or renamed"
+_WORDS["rate_limited"] = "the platform's rate limit is spent; the next crawl asks again"
 
 
 def explain(error_reason: str) -> str:

@@ -32,11 +32,15 @@ from scrapy.utils.project import get_project_settings
 from twisted.internet import task
 
 from crawlers import runstate
+from crawlers.spiders.bluesky import BlueskySpider
 from crawlers.spiders.listing import ListingSpider
+from crawlers.spiders.meta import FacebookSpider, InstagramSpider
 from crawlers.spiders.rss import FeedSpider
 from crawlers.spiders.search import SearchSpider
 from crawlers.spiders.sitemap import SitemapSpider
 from crawlers.spiders.social import MastodonSpider, TelegramSpider, YoutubeSpider
+from crawlers.spiders.x import XSpider
+from pantau import platforms
 
 log = logging.getLogger(__name__)
 SPIDERS = {
@@ -47,6 +51,10 @@ SPIDERS = {
     "telegram": TelegramSpider,
     "mastodon": MastodonSpider,
     "youtube": YoutubeSpider,
+    "bluesky": BlueskySpider,
+    "x": XSpider,
+    "facebook": FacebookSpider,
+    "instagram": InstagramSpider,
 }
 _COUNTED = ("fetched", "new", "updated", "duplicate")
 
@@ -68,7 +76,7 @@ def _progress(crawlers: list[Crawler]) -> None:
     print(json.dumps({"progress": line}), flush=True)
 
 
-def run(job: dict[str, Any]) -> int:
+def run(job: dict[str, Any], env: dict[str, str] | None = None) -> int:
     state_dir = Path(job["state_dir"])
     base = get_project_settings()
     base.setmodule("crawlers.settings", priority="project")
@@ -86,6 +94,9 @@ def run(job: dict[str, Any]) -> int:
         jobdir.mkdir(parents=True, exist_ok=True)
         settings.set("JOBDIR", str(jobdir), priority="cmdline")
         settings.set("PANTAU_SOURCE", json.dumps(source), priority="cmdline")
+        # The token stays in this process's memory: read from the variable the source names, never the job file.
+        token = platforms.token(source, os.environ if env is None else env)
+        settings.set("PANTAU_API_TOKEN", token, priority="cmdline")
         crawler = Crawler(spidercls, settings, init_reactor=(i == 0))
         crawlers.append(crawler)
         process.crawl(crawler)

@@ -6,9 +6,11 @@ stops with a clear message (file, key, expected, found) and exit status 2.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
+import os
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -19,7 +21,7 @@ import typer
 
 from index import Filters, StoreError, open_store
 from nlp import cli as nlp_cli
-from pantau import __version__, regions, settings
+from pantau import __version__, platforms, regions, settings
 from pantau.app import alerting, feedback, job, running
 from pantau.app import demo as demo_cmd
 from pantau.app.dashboard_server import streamlit_command
@@ -131,8 +133,12 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
     sources: dict[str, Any] = {}
     for name in names:
         run = crawls.get(name)
-        enabled = next((s.enabled for s in cfg.sources if s.name == name), None)
+        configured = next((s for s in cfg.sources if s.name == name), None)
+        enabled = configured.enabled if configured else None
         sources[name] = {"enabled": enabled, "last_crawl": run.to_dict() if run else None}
+        off = platforms.disabled_reason(dataclasses.asdict(configured), os.environ) if configured else ""
+        if off:  # an X or Meta source without a token: never crawled, and this says why
+            sources[name]["disabled_reason"] = off
     report = {
         "config": cfg.path,
         "store": cfg.store.url,
@@ -158,6 +164,10 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
     for name, info in sources.items():
         run = info["last_crawl"]
         flag = "" if info["enabled"] in (True, None) else " [disabled]"
+        if info.get("disabled_reason"):
+            typer.echo(f"  {name} [disabled]: {info['disabled_reason']}")
+            if run is None:
+                continue
         if run is None:
             typer.echo(f"  {name}{flag}: never crawled")
         else:
@@ -301,7 +311,9 @@ def search(
         typer.Option("--source-type", help="news|government|social|aggregator (repeatable)."),
     ] = None,
     platform: Annotated[
-        list[str] | None, typer.Option("--platform", help="Public posts of telegram|mastodon|youtube (repeatable).")
+        list[str] | None,
+        typer.Option("--platform", help="Public posts of telegram|mastodon|youtube|bluesky|x|facebook|instagram "
+                     "(repeatable)."),
     ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD, local time).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD).")] = None,

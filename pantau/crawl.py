@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from crawlers import freshness
 from index.store import CrawlRun
+from pantau import platforms
 from pantau.settings import Settings, SourceSettings
 
 log = logging.getLogger(__name__)
@@ -111,14 +112,23 @@ def run_crawl(
     state_dir: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> dict[str, CrawlRun]:
     """Crawl the selected (or all enabled) sources; returns each source's CrawlRun.
 
     Without named ``sources``, a source with ``poll_every`` that was crawled less than that long
     ago is left out (``pantau watch --every 15m`` with a source polled hourly); a named source is
     always crawled. ``overrides`` are extra Scrapy settings (tests shorten timeouts and delays with them).
+    An X or Meta source without a token (see :mod:`pantau.platforms`; ``env`` defaults to the process
+    environment) is left out: nothing is requested, and ``pantau status`` says why.
     """
     chosen = _select(settings.sources, sources)
+    environ = os.environ if env is None else env
+    for src in chosen:
+        reason = platforms.disabled_reason(asdict(src), environ)
+        if reason:
+            log.warning("source=%s not crawled: %s", src.name, reason)
+    chosen = [s for s in chosen if not platforms.disabled_reason(asdict(s), environ)]
     if store_url.startswith("sqlite:///"):
         # The crawl child runs from the repository root: a relative path must mean the caller's directory.
         store_url = "sqlite:///" + str(Path(store_url[len("sqlite:///") :]).resolve())
@@ -142,7 +152,7 @@ def run_crawl(
                 stderr=log_fh,
                 text=True,
                 cwd=str(Path(__file__).resolve().parents[1]),
-                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+                env={**os.environ, **dict(env or {}), "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
                      "PANTAU_PARENT_PID": str(os.getpid())},
             ) as proc,
         ):

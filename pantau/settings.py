@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pantau import regions
+from pantau import platforms, regions
 
 DEFAULT_CONFIG = "pantau.toml"
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -98,6 +98,10 @@ def _moment(value: str) -> str | None:
     except ValueError:
         return "an ISO 8601 time with offset, e.g. 2025-07-04T07:00:00+08:00"
     return None if moment.tzinfo is not None else "an ISO 8601 time with its UTC offset"
+
+
+def _optional_http_url(value: str) -> str | None:
+    return None if not value else _http_url(value)
 
 
 def _day_or_moment(value: str) -> str | None:
@@ -198,8 +202,11 @@ class RegionSettings:
     )
 
 
-SOURCE_TYPES = ("rss", "sitemap", "listing", "search", "telegram", "mastodon", "youtube")
-POST_SOURCE_TYPES = ("telegram", "mastodon", "youtube")  # public posts: source_type "social"
+SOURCE_TYPES = ("rss", "sitemap", "listing", "search", "telegram", "mastodon", "youtube", "bluesky", "x",
+                "facebook", "instagram")
+POST_SOURCE_TYPES = ("telegram", "mastodon", "youtube", "bluesky", "x", "facebook", "instagram")  # source_type social
+API_SOURCE_TYPES = ("bluesky", "x", "facebook", "instagram")  # read through an API whose base is `api`
+TOKEN_SOURCE_TYPES = ("x", "facebook", "instagram")  # run only with an operator's token
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -210,7 +217,10 @@ class SourceSettings:
         "", "Feed, sitemap or listing URL. For search sources a template with {query}; for listing "
         "sources {n} stands for the page number. Public posts: https://t.me/s/<channel> (telegram), "
         "https://<instance>/tags/<tag> or https://<instance>/@<account> (mastodon), "
-        "https://www.youtube.com/feeds/videos.xml?channel_id=<id> or ?playlist_id=<id> (youtube).",
+        "https://www.youtube.com/feeds/videos.xml?channel_id=<id> or ?playlist_id=<id> (youtube), "
+        "https://bsky.app/search?q=<query> or https://bsky.app/profile/<handle> (bluesky), "
+        "https://x.com/search?q=<query> (x), https://www.facebook.com/<page> (facebook: comments on the page's "
+        "posts), https://www.instagram.com/<account> (instagram: comments on the account's media).",
         check=_http_url,
     )
     link_pattern: str = setting("", "Regular expression that article links match (listing sources).")
@@ -218,11 +228,22 @@ class SourceSettings:
                                  check=_region_codes)
     enabled: bool = setting(True, "Set to false to keep the source in the file but skip it.")
     source_type: str = setting("news", "Kind of publisher.", choices=("news", "government", "social", "aggregator"))
-    max_pages: int = setting(3, "Listing pagination depth; for telegram and mastodon sources, the most pages "
+    max_pages: int = setting(3, "Listing pagination depth; for public-post sources, the most pages "
                              "read back in one crawl.", check=_positive)
-    back_to: str = setting("", "Telegram and mastodon sources: read posts back to this day or time "
+    back_to: str = setting("", "Public-post sources: read posts back to this day or time "
                            "(2025-07-01 or an ISO 8601 time with offset) on the first crawl; later crawls "
                            "read only posts newer than the newest stored.", check=_day_or_moment)
+    api: str = setting("", "Bluesky, x, facebook and instagram sources: base URL of the API; empty means the "
+                       "platform's own (https://public.api.bsky.app/xrpc/, https://api.x.com/2/, "
+                       "https://graph.facebook.com/v21.0/).", check=_optional_http_url)
+    account_id: str = setting("", "Facebook and instagram sources: the Graph API id of the office's page (facebook; "
+                              "taken from a numeric url when empty) or of its Instagram professional account "
+                              "(instagram, required).")
+    token_env: str = setting("", "X, facebook and instagram sources: name of the environment variable holding the "
+                             "API token; empty means PANTAU_X_TOKEN (x) or PANTAU_META_TOKEN (facebook, instagram). "
+                             "Without a token the source is not crawled and `pantau status` says so.")
+    token: str = setting("", "The API token written in the file instead (anyone who can read pantau.toml can read "
+                         "it; prefer token_env).")
     verified: bool = setting(False, "True once a live crawl has confirmed the URL.")
     poll_every: str = setting("", "Least time between two crawls of this source (15m, 1h, 1d); empty: every crawl. "
                               "Unchanged feeds and sitemaps cost one 304 answer either way.", check=_duration)
@@ -499,6 +520,12 @@ def from_mapping(raw: Mapping[str, Any], path: str = "<config>", env: Mapping[st
             elif src.source_type != "social":
                 raise ConfigError(path, f"{where} ({src.name}) source_type", f"\"social\" for a {src.type} source",
                                   src.source_type)
+        if src.type == "instagram" and not src.account_id:
+            raise ConfigError(path, f"{where} ({src.name}) account_id",
+                              "the Graph API id of the Instagram professional account", "<missing>")
+        if src.type == "facebook" and not platforms.graph_id(src.url, src.account_id):
+            raise ConfigError(path, f"{where} ({src.name}) account_id",
+                              "the Graph API id of the page (or a url ending in it)", "<missing>")
         if src.type == "search" and "{query}" not in src.url:
             raise ConfigError(path, f"{where} ({src.name}) url", "a search URL template containing {query}",
                               src.url)

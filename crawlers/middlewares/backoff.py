@@ -8,12 +8,18 @@ spaces every later request to that domain, and AutoThrottle eases it back down a
 
 APIs also say ahead of time when a client has spent its window: ``X-RateLimit-Remaining: 0``
 with ``X-RateLimit-Reset`` (Mastodon sends an ISO 8601 time, others epoch seconds or seconds
-left). On any response that spends the window, the domain waits until the reset (capped like
-``Retry-After``, counted as ``pantau/ratelimit_waits``) instead of running into a 429.
+left), X's ``x-rate-limit-remaining`` / ``x-rate-limit-reset`` (epoch seconds) and Bluesky's
+``ratelimit-remaining`` / ``ratelimit-reset`` (epoch seconds). The Meta Graph API instead reports
+how much of its quota is used, as JSON percentages in ``x-app-usage`` (``call_count``,
+``total_time``, ``total_cputime``) and ``x-business-use-case-usage`` (the same per business object,
+plus ``estimated_time_to_regain_access`` in minutes); at 100 % the quota is spent. On any response
+that spends the window, the domain waits until the reset (capped like ``Retry-After``, counted as
+``pantau/ratelimit_waits``) instead of running into a 429 or a Graph error 4/17/32.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -23,6 +29,14 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 
 from crawlers import stats
+
+# (remaining, reset) header pairs: Mastodon and most REST APIs, X, and the IETF draft Bluesky follows.
+WINDOW_HEADERS = (
+    (b"X-RateLimit-Remaining", b"X-RateLimit-Reset"),
+    (b"x-rate-limit-remaining", b"x-rate-limit-reset"),
+    (b"RateLimit-Remaining", b"RateLimit-Reset"),
+)
+USAGE_HEADERS = (b"x-app-usage", b"x-business-use-case-usage")
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +55,31 @@ def retry_after_seconds(value: str, now: datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+def meta_usage(headers: list[str]) -> tuple[float, float | None]:
+    """The highest usage percentage in Meta's usage headers and, if one says, the seconds until access
+    returns (``estimated_time_to_regain_access``, in minutes). Unreadable JSON counts as no usage."""
+    highest, regain = 0.0, None
+    for value in headers:
+        try:
+            data = json.loads(value)
+        except ValueError:
+            continue
+        blocks = [data] if isinstance(data, dict) and "call_count" in data else []
+        if isinstance(data, dict):
+            for entries in data.values():
+                if isinstance(entries, list):
+                    blocks.extend(e for e in entries if isinstance(e, dict))
+        for block in blocks:
+            for key in ("call_count", "total_time", "total_cputime"):
+                number = block.get(key)
+                if isinstance(number, int | float) and not isinstance(number, bool):
+                    highest = max(highest, float(number))
+            minutes = block.get("estimated_time_to_regain_access")
+            if isinstance(minutes, int | float) and not isinstance(minutes, bool) and minutes > 0:
+                regain = max(regain or 0.0, float(minutes) * 60)
+    return highest, regain
 
 
 def reset_seconds(value: str, now: datetime) -> float | None:
@@ -89,12 +128,24 @@ class BackoffRetryMiddleware(RetryMiddleware):
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("pantau/backoff_events")
 
+    def _window_wait(self, response: Response) -> float | None:
+        """Seconds to wait because the response spent the API's window; ``None`` when it did not."""
+        for remaining_name, reset_name in WINDOW_HEADERS:
+            remaining = (response.headers.get(remaining_name) or b"").decode("latin-1").strip()
+            if remaining == "0":
+                reset = reset_seconds((response.headers.get(reset_name) or b"").decode("latin-1"), datetime.now(UTC))
+                return self.base if reset is None else reset
+        usage = [v.decode("latin-1") for name in USAGE_HEADERS for v in response.headers.getlist(name)]
+        if usage:
+            highest, regain = meta_usage(usage)
+            if highest >= 100:
+                return self.retry_after_max if regain is None else regain
+        return None
+
     def _spent_window(self, request: Request, response: Response) -> None:
-        remaining = (response.headers.get(b"X-RateLimit-Remaining") or b"").decode("latin-1").strip()
-        if remaining != "0":
+        wait = self._window_wait(response)
+        if wait is None:
             return
-        reset = reset_seconds((response.headers.get(b"X-RateLimit-Reset") or b"").decode("latin-1"), datetime.now(UTC))
-        wait = self.base if reset is None else reset
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("pantau/ratelimit_waits")
         if wait > self.retry_after_max:

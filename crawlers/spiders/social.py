@@ -1,4 +1,6 @@
-"""Spiders for public posts: Telegram channel previews, Mastodon timelines, YouTube feeds.
+"""Spiders for public posts: Telegram channel previews, Mastodon timelines, YouTube feeds, and the
+:class:`PostSpider` that the API spiders (:mod:`crawlers.spiders.bluesky`, :mod:`crawlers.spiders.x`,
+:mod:`crawlers.spiders.meta`) build on.
 
 Each source is one channel, hashtag, account or feed, named by the public address an operator
 sees in a browser (``https://t.me/s/humaskaltim``, ``https://mastodon.social/tags/samarinda``,
@@ -32,6 +34,7 @@ from crawlers.items import PageItem, ParseIssue, Post
 from crawlers.refusals import REASONS
 from crawlers.social import Page, Unreadable, id_key, mastodon, telegram, youtube
 from crawlers.spiders.base import NewsSpider
+from pantau import platforms
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +57,11 @@ class PostSpider(NewsSpider):
     """What the public-post spiders share: the cursor, the date floor, the refusals."""
 
     platform = ""
+    by_time = False  # ids that carry no order (video ids, Bluesky rkeys, Graph ids): the cursor compares times
     store_url: str
+    api: str
+    token: str
+    source_config: dict[str, Any]
     back_to: datetime | None
     start_cursor: cursor.Cursor
     newest: Post | None
@@ -72,6 +79,9 @@ class PostSpider(NewsSpider):
         spider.store_url = crawler.settings.get("PANTAU_STORE_URL", "")
         spider.start_cursor = cursor.Cursor(platform=cls.platform)
         spider.newest = None
+        spider.source_config = config
+        spider.api = platforms.api_base(config)
+        spider.token = crawler.settings.get("PANTAU_API_TOKEN", "")
         crawler.signals.connect(spider.finish, signal=signals.spider_closed)
         return spider
 
@@ -83,6 +93,8 @@ class PostSpider(NewsSpider):
     def _newer(self, post: Post, than_id: str, than_at: datetime | None) -> bool:
         if self.platform == youtube.PLATFORM:  # video ids carry no order; the feed's times do
             return than_at is None or post.published > than_at
+        if self.by_time:
+            return than_at is None or (post.published, id_key(post.post_id)) > (than_at, id_key(than_id))
         return not than_id or id_key(post.post_id) > id_key(than_id)
 
     def is_new(self, post: Post) -> bool:
@@ -116,8 +128,22 @@ class PostSpider(NewsSpider):
 
     def issues(self, page: Page, url: str) -> Iterator[ParseIssue]:
         for problem in page.malformed:
-            yield ParseIssue(source=self.source_name, url=url, reason=f"{self.platform}_post_malformed",
-                             detail=problem)
+            yield self.issue(url, problem)
+
+    def issue(self, url: str, problem: str) -> ParseIssue:
+        return ParseIssue(source=self.source_name, url=url, reason=f"{self.platform}_post_malformed", detail=problem)
+
+    def count_dropped(self, page: Page) -> None:
+        """Posts the platform reported deleted or withheld: counted under ``dropped``, never read."""
+        assert self.crawler.stats is not None
+        for reason, n in page.dropped.items():
+            stats.inc(self.crawler.stats, "dropped", reason, n)
+
+    def refused(self, reason: str, url: str) -> None:
+        """A refusal read from the API's own error body (Meta answers 400 for an expired token)."""
+        assert self.crawler.stats is not None
+        stats.inc(self.crawler.stats, "errors", f"{self.platform}_{reason}")
+        log.warning("source=%s %s refused: %s (url=%s)", self.source_name, self.platform, reason, url)
 
     def unreadable(self, url: str, exc: Unreadable) -> ParseIssue:
         return ParseIssue(source=self.source_name, url=url, reason=f"{self.platform}_unreadable", detail=str(exc))

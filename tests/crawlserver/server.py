@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import site as site_mod
+from .apis import ApiWeb
 from .social import SocialWeb
 
 _BOMB_SIZE = 64 * 1024 * 1024
@@ -136,6 +137,7 @@ class CrawlServer:
         self.base = f"http://{host}:{self.port}"
         self.site = site_mod.build(self.base)
         self.social = SocialWeb.build(self.base)  # Telegram, Mastodon and YouTube under their prefixes
+        self.apis = ApiWeb.build(self.base)  # Bluesky, X and the Meta Graph API under theirs
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ----------------------------------------------------------------
@@ -207,6 +209,10 @@ def _make_handler(server: CrawlServer) -> type[BaseHTTPRequestHandler]:
                     self._fault(path[len("/fault/") :], query, count)
                 elif path.startswith(("/telegram/", "/mastodon/", "/youtube/")):
                     status, body, ctype, headers = server.social.answer(path, query, count)
+                    self._send(status, body, ctype, headers)
+                elif path.startswith(("/bluesky/", "/x/", "/meta/")):
+                    auth = self.headers.get("Authorization", "")
+                    status, body, ctype, headers = server.apis.answer(path, query, count, auth)
                     self._send(status, body, ctype, headers)
                 elif path == "/__hits":
                     self._send(200, json.dumps(server.hit_log()).encode(), "application/json")
