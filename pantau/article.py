@@ -23,6 +23,11 @@ SOURCE_TYPES = ("news", "government", "social", "aggregator")
 # A platform name is a filter value and a facet key: short, lowercase, no separators.
 PLATFORM = re.compile(r"[a-z][a-z0-9_]{0,31}")
 ENGAGEMENT_FIELDS = ("likes", "reposts", "replies", "views")
+# The engagement score in hundredths, so that both stores sort on the same whole number:
+# likes + 2 x reposts + replies + views / 100. A repost carries a post to new readers, so it
+# weighs double; a hundred views weigh as one like, which lets a Telegram channel that only
+# shows views rank beside a Mastodon post that only shows likes. A missing count adds 0.
+ENGAGEMENT_WEIGHTS = {"likes": 100, "reposts": 200, "replies": 100, "views": 1}
 
 
 class InvalidArticle(ValueError):
@@ -134,6 +139,11 @@ class Engagement:
 
     def to_dict(self) -> dict[str, int | None]:
         return {name: getattr(self, name) for name in ENGAGEMENT_FIELDS}
+
+    def score(self) -> int | None:
+        """The ranking score in hundredths (see ``ENGAGEMENT_WEIGHTS``); None when no count is known."""
+        known = {name: getattr(self, name) for name in ENGAGEMENT_FIELDS if getattr(self, name) is not None}
+        return sum(ENGAGEMENT_WEIGHTS[name] * n for name, n in known.items()) if known else None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Engagement:
