@@ -95,7 +95,10 @@ def render() -> None:
     if "artikel_saved" in st.session_state:
         st.success(st.session_state.pop("artikel_saved"))
     st.text(a.title)  # scraped: never a heading, never Markdown
-    st.caption(show.md_escape(f"{a.source} · {fmt.when(a.published_at, tz)} · {a.url}"))
+    st.caption(show.md_escape(f"{show.byline(a)} · {fmt.when(a.published_at, tz)} · {a.url}"))
+    reach = show.engagement_text(a.engagement)
+    if reach:
+        st.caption(reach, help=show.ENGAGEMENT_HELP)
     main, side = st.columns([3, 2])
     with main:
         st.text(a.body)
