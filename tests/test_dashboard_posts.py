@@ -134,3 +134,22 @@ def test_a_store_without_posts_shows_no_posts_section(monkeypatch: pytest.Monkey
     at = app(monkeypatch, build(tmp_path / "pantau.db"), **{"from": FROM, "to": TO})
     assert not any(h.value == "Unggahan publik teratas" for h in at.subheader)
     assert any(h.value == "Tren sentimen" for h in at.subheader)
+
+
+def test_a_posts_alert_says_so_on_pagi_ini_and_peringatan(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from alerts.run import run_alerts
+    from tests.alerts_world import NOW, settings
+    from tests.test_alerts_posts import SOCIAL_SPIKE, news, ordinary_posts, post_flood
+
+    url = f"sqlite:///{tmp_path / 'pantau.db'}"
+    with SqliteStore(url) as store:
+        store.upsert(news() + ordinary_posts() + post_flood(14))
+        report = run_alerts(store, settings(url, 9, recipients={}), NOW)
+    assert [c.key for c in report.conditions] == [SOCIAL_SPIKE]
+    pagi = app(monkeypatch, url, **{"from": FROM, "to": TO})
+    badges = [m.value for m in pagi.markdown if "badge[" in m.value]
+    assert len(badges) == 1 and "Unggahan publik" in badges[0]
+    alerts = app(monkeypatch, url, "peringatan")
+    assert "unggahan publik negatif dari" in texts(alerts)
+    (link,) = [p for p in alerts.get("page_link") if "Buka di Pagi ini" in str(p.proto.label)]
+    assert "source_type=social" in link.proto.query_string  # opens Pagi ini on the posts of that window

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from alerts import fmt
+from alerts.watch import SERIES_NAMES, series_of
 from dashboard import data, geo, params, show
 from index import Filters
 from pantau.article import SOURCE_TYPES
@@ -47,7 +48,8 @@ def _card(code: str, now: dict[str, int], base: dict[str, int], scale: float, al
             watch = doc.get("watch") or {}
             # A topic alert over the watched regions sits on their cards too: say which topic it is.
             topic = f" · {show.topic_name(str(watch['topic']))}" if watch.get("topic") else ""
-            st.badge(f"Peringatan: {level}{topic}",
+            posts = f" · {SERIES_NAMES['social']}" if series_of(doc) == "social" else ""
+            st.badge(f"Peringatan: {level}{topic}{posts}",
                      color="red" if doc.get("severity") in ("siaga", "awas") else "orange", icon=":material/warning:")
         left, right = st.columns(2)
         change = f"{fmt.number(100 * (total - expected) / expected)}%" if expected >= 1 else None
