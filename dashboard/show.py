@@ -27,9 +27,12 @@ SOURCE_TYPE_NAMES = {"news": "Media berita", "government": "Pemerintah", "social
                      "aggregator": "Agregator"}
 PLATFORM_NAMES = {"telegram": "Telegram", "mastodon": "Mastodon", "youtube": "YouTube", "bluesky": "Bluesky",
                   "x": "X", "facebook": "Facebook", "instagram": "Instagram", "tiktok": "TikTok"}
-# What a post's platform shows about its reach, in the order platforms show it, with the sign each uses.
-ENGAGEMENT_SIGNS = {"likes": "♥", "reposts": "🔁", "replies": "💬", "views": "👁"}
-ENGAGEMENT_HELP = "♥ suka · 🔁 dibagikan ulang · 💬 balasan · 👁 dilihat (angka dari platformnya saat dirayapi)"
+# What a post's platform shows about its reach, in the order platforms show it. Material Symbols ship with
+# Streamlit, so the signs draw the same on every machine (emoji need a colour-emoji font the office may lack).
+ENGAGEMENT_SIGNS = {"likes": ":material/favorite:", "reposts": ":material/repeat:",
+                    "replies": ":material/chat_bubble:", "views": ":material/visibility:"}
+ENGAGEMENT_HELP = (":material/favorite: suka · :material/repeat: dibagikan ulang · :material/chat_bubble: balasan · "
+                   ":material/visibility: dilihat; angka dari platformnya saat dirayapi (rb = ribu, jt = juta)")
 SEVERITY_NAMES = {"waspada": "Waspada", "siaga": "Siaga", "awas": "Awas"}
 STATE_NAMES = {"new": "Baru", "ongoing": "Berlangsung", "resolved": "Selesai"}
 MARK = re.compile(r"(</?mark>)")
@@ -52,7 +55,8 @@ def platform_name(platform: str) -> str:
 
 
 def engagement_text(engagement: Engagement | None) -> str:
-    """ "♥ 120 · 🔁 14 · 💬 9 · 👁 3,4 rb"; a count the platform does not show is left out, not shown as 0."""
+    """Markdown for "♥ 120 · 🔁 14 · 💬 9 · 👁 3,4 rb" (with Material icons); a count the platform does not
+    show is left out, not shown as 0."""
     counts = engagement.to_dict() if engagement else {}
     return " · ".join(f"{sign} {fmt.compact(n)}" for name, sign in ENGAGEMENT_SIGNS.items()
                       if (n := counts.get(name)) is not None)

@@ -20,6 +20,7 @@ from tests.dashboard_world import CONFIG, FROM, POSTS, TO, build_with_posts
 from tests.test_dashboard_pages import APP, export_of, texts
 
 TITLES = [show.md_escape(text) for _, _, text, _ in POSTS]  # youtube, mastodon, telegram: most engaging first
+LIKES, REPOSTS, REPLIES, VIEWS = show.ENGAGEMENT_SIGNS.values()
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +67,8 @@ def links(at: AppTest) -> list[str]:
 
 def test_engagement_reads_as_the_platforms_show_it() -> None:
     assert show.engagement_text(Engagement(likes=120, reposts=14, replies=9, views=3412)) == (
-        "♥ 120 · 🔁 14 · 💬 9 · 👁 3,4 rb")
-    assert show.engagement_text(Engagement(views=1_250_000)) == "👁 1,3 jt"  # a count not shown is left out
+        ":material/favorite: 120 · :material/repeat: 14 · :material/chat_bubble: 9 · :material/visibility: 3,4 rb")
+    assert show.engagement_text(Engagement(views=1_250_000)) == ":material/visibility: 1,3 jt"  # others not shown
     assert show.engagement_text(Engagement()) == "" and show.engagement_text(None) == ""
     assert [fmt.compact(n) for n in (999, 1000, 1050, 999_950, 2_000_000_000)] == [
         "999", "1 rb", "1,1 rb", "1 jt", "2 M"]
@@ -78,11 +79,12 @@ def test_cari_filters_posts_by_source_type_and_platform(monkeypatch: pytest.Monk
     social = app(monkeypatch, world, "cari", source_type="social")
     assert total(social) == len(POSTS) and sorted(links(social)) == sorted(TITLES)
     shown = texts(social)
-    assert "♥ 120 · 🔁 14 · 💬 9" in shown and "👁 3,4 rb" in shown and "♥ 45 · 👁 15,3 rb" in shown
+    assert f"{LIKES} 120 · {REPOSTS} 14 · {REPLIES} 9" in shown and f"{VIEWS} 3,4 rb" in shown
+    assert f"{LIKES} 45 · {VIEWS} 15,3 rb" in shown
     assert "Mastodon @wargasamarinda" in shown and "Telegram @humaskotasmd" in shown
     news = app(monkeypatch, world, "cari", source_type="news")
     assert total(news) + len(POSTS) < total(everything)  # the government portal is neither
-    assert not set(links(news)) & set(TITLES) and "♥" not in texts(news)
+    assert not set(links(news)) & set(TITLES) and LIKES not in texts(news)
     with SqliteStore(world) as store:
         assert total(news) == store.count(Filters(source_types=("news",)))
 
@@ -119,7 +121,7 @@ def test_pagi_ini_counts_posts_apart_and_lists_the_most_engaging(monkeypatch: py
     assert any(h.value == "Unggahan publik teratas" for h in social.subheader)
     assert any(h.value == "Unggahan negatif teratas" for h in social.subheader)  # the stories are posts here
     assert links(social)[-3:] == TITLES  # the last section: the top posts, by engagement
-    assert "♥ 120 · 🔁 14 · 💬 9" in texts(social)
+    assert f"{LIKES} 120 · {REPOSTS} 14 · {REPLIES} 9" in texts(social)
     assert not any(h.value == "Unggahan publik teratas" for h in news.subheader)
     news.multiselect(key="pagi_platform").set_value(["telegram"]).run()
     assert news.query_params["platform"] == "telegram"

@@ -77,7 +77,7 @@ def render() -> None:
                           placeholder='banjir "jalan rusak" -latihan  atau  banjir OR longsor',
                           help='Semua kata harus ada; "frasa" persis; -kata untuk mengecualikan; OR untuk salah satu.')
     known = data.facets(url, "", Filters(), ("topics", "source", "platform"), 200)
-    cols = st.columns(6)
+    cols = [*st.columns(3), *st.columns(3)]  # two rows of three: six in one row cut a chosen value to "Me…"
     cols[0].multiselect("Wilayah", _region_options(cfg.regions.watch, view.regions), default=list(view.regions),
                         format_func=show.region_name, placeholder="Semua", key="cari_region", on_change=_changed,
                         args=("cari_region", "region"))
