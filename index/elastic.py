@@ -119,7 +119,7 @@ def to_document(article: Article, indexed_at: datetime | None = None) -> dict[st
     """The stored form: ``Article.to_dict()`` plus fields derived for filtering and grouping."""
     doc = article.to_dict()
     # Left out when empty, so a news article also fits indices of mapping version 1 (before public posts).
-    for name in ("platform", "engagement"):
+    for name in ("platform", "engagement", "reply_to", "quote_of"):
         if not doc[name]:
             del doc[name]
     gaz = gazetteer()

@@ -155,3 +155,21 @@ def test_a_posts_alert_says_so_on_pagi_ini_and_peringatan(monkeypatch: pytest.Mo
     assert "unggahan publik negatif dari" in texts(alerts)
     (link,) = [p for p in alerts.get("page_link") if "Buka di Pagi ini" in str(p.proto.label)]
     assert "source_type=social" in link.proto.query_string  # opens Pagi ini on the posts of that window
+
+
+def test_artikel_links_the_post_a_reply_answers_and_says_when_it_is_not_stored(monkeypatch: pytest.MonkeyPatch,
+                                                                             tmp_path: Path) -> None:
+    from tests.test_crawl_threads import article_of as post_article
+    from tests.test_crawl_threads import telegram_page
+
+    posts = {p.post_id: post_article(p) for p in telegram_page().posts}
+    first, reply = posts["10"], posts["12"]
+    quote = reply.replace(id="quote", reply_to="", quote_of="0" * 16)  # quotes a post Pantau never read
+    url = f"sqlite:///{tmp_path / 'pantau.db'}"
+    with SqliteStore(url) as store:
+        store.upsert([first, reply, quote])
+    at = app(monkeypatch, url, "artikel", id=reply.id)
+    assert links(at) == [show.md_escape(f"Membalas Telegram @wargasmd: {first.title}")]
+    assert at.query_params["id"] == reply.id
+    quoted = app(monkeypatch, url, "artikel", id="quote")
+    assert "Mengutip unggahan yang belum tersimpan di Pantau." in texts(quoted) and not links(quoted)
