@@ -132,7 +132,7 @@ def _facts(rows: Sequence[tuple[str, str]]) -> str:
     return f"<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"width:100%;\">{cells}</table>"
 
 
-def _bars(rows: Sequence[tuple[str, int, int, bool]], colour: str) -> str:
+def _bars(rows: Sequence[tuple[str, int, int, bool]], colour: str, noun: str = "berita") -> str:
     """Horizontal bars, one per window: label, negative (coloured) and other articles (grey), count."""
     top = max([t for _, _, t, _ in rows] + [1])
     cells = []
@@ -158,8 +158,8 @@ def _bars(rows: Sequence[tuple[str, int, int, bool]], colour: str) -> str:
             f"<td style=\"padding:2px 0 2px 8px;font-size:12px;white-space:nowrap;font-weight:{weight};\">"
             f"{fmt.number(negative)} / {fmt.number(total)}</td></tr>"
         )
-    legend = (f"<div style=\"font-size:12px;color:{MUTED};margin-top:4px;\">Batang berwarna: berita negatif; "
-              "abu-abu muda: berita lainnya. Angka: negatif / semua.</div>")
+    legend = (f"<div style=\"font-size:12px;color:{MUTED};margin-top:4px;\">Batang berwarna: {noun} negatif; "
+              f"abu-abu muda: {noun} lainnya. Angka: negatif / semua.</div>")
     return ("<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\">"
             + "".join(cells) + "</table>" + legend)
 
@@ -195,6 +195,16 @@ def _story_text(story: Mapping[str, Any], tz: str) -> str:
 
 
 # -- alert email -------------------------------------------------------------------------------------
+def is_posts(doc: Mapping[str, Any]) -> bool:
+    """Whether the episode is about public posts (judged apart from news, see :mod:`alerts.watch`)."""
+    return (doc.get("watch") or {}).get("source_type") == "social"
+
+
+def noun(doc: Mapping[str, Any]) -> str:
+    """What the episode counts, as its email names it: "berita", or "unggahan" for public posts."""
+    return "unggahan" if is_posts(doc) else "berita"
+
+
 def alert_window(doc: Mapping[str, Any]) -> tuple[datetime, datetime]:
     verdict = doc["detail"].get("verdict")
     if verdict:
@@ -211,7 +221,8 @@ def alert_link(env: Envelope, doc: Mapping[str, Any]) -> str:
     params = {"region": region, "topic": watch.get("topic", ""), "source": watch.get("source", ""),
               "from": fmt.local(start, env.timezone).isoformat(timespec="minutes"),
               "to": fmt.local(end, env.timezone).isoformat(timespec="minutes"),
-              "sentiment": "negative" if doc["kind"] == "spike" else ""}
+              "sentiment": "negative" if doc["kind"] == "spike" else "",
+              "source_type": "social" if is_posts(doc) else ""}
     return dashboard_link(env.dashboard_url, params)
 
 
@@ -226,7 +237,7 @@ def alert_subject(doc: Mapping[str, Any], note: Mapping[str, Any], tz: str) -> s
                    .total_seconds() / 3600)
     level = str(note["level"]).upper()
     lead = f"Naik ke {level}" if note.get("kind") == "escalation" else level
-    text = (f"[Pantau] {lead} · {label}: {fmt.number(v['observed'])} berita negatif dalam {span_h} jam "
+    text = (f"[Pantau] {lead} · {label}: {fmt.number(v['observed'])} {noun(doc)} negatif dalam {span_h} jam "
             f"(biasanya ±{fmt.number(v['expected'], 1)})")
     stories = detail.get("stories") or []
     if stories:
@@ -239,19 +250,21 @@ def _spike_facts(doc: Mapping[str, Any], tz: str) -> list[tuple[str, str]]:
     start, end = datetime.fromisoformat(v["window_start"]), datetime.fromisoformat(v["window_end"])
     ratio = v["observed"] / v["expected"] if v["expected"] > 0 else float("inf")
     share = v["observed"] / v["total"] if v["total"] else 0.0
-    basis = {"volume": "jumlah berita negatif", "share": "porsi berita negatif",
-             "volume+share": "jumlah dan porsi berita negatif"}.get(v["reason"], v["reason"])
+    what = noun(doc)
+    basis = {"volume": f"jumlah {what} negatif", "share": f"porsi {what} negatif",
+             "volume+share": f"jumlah dan porsi {what} negatif"}.get(v["reason"], v["reason"])
     p = max(min(v["p_volume"], v["p_share"]), 1e-12)
     odds = fmt.number(10 ** min(12, int(-math.log10(p))))
     return [
         ("Jendela", fmt.span(start, end, tz)),
-        ("Berita negatif", f"{fmt.number(v['observed'])} — biasanya ±{fmt.number(v['expected'], 1)} pada jam "
-                           f"dan hari yang sama ({fmt.number(ratio, 1)}×)"),
-        ("Porsi negatif", f"{fmt.percent(share)} dari {fmt.number(v['total'])} berita "
+        (f"{what.capitalize()} negatif", f"{fmt.number(v['observed'])} — biasanya ±{fmt.number(v['expected'], 1)} "
+                                         f"pada jam dan hari yang sama ({fmt.number(ratio, 1)}×)"),
+        ("Porsi negatif", f"{fmt.percent(share)} dari {fmt.number(v['total'])} {what} "
                           f"(biasanya {fmt.percent(v['baseline_share'])})"),
         ("Dasar", f"{basis}; peluang ini kebetulan kurang dari 1 banding {odds}"),
         ("Sejak", fmt.when(datetime.fromisoformat(doc["opened_at"]), tz)),
-    ]
+    ] + ([("Jenis", "unggahan publik (media sosial), dinilai terpisah dari berita dengan dasarnya sendiri")]
+         if is_posts(doc) else [])
 
 
 def _no_data_facts(doc: Mapping[str, Any], tz: str) -> list[tuple[str, str]]:
@@ -286,7 +299,9 @@ def build_alert(env: Envelope, doc: Mapping[str, Any], note: Mapping[str, Any], 
     detail = doc["detail"]
     is_spike = doc["kind"] == "spike"
     facts = _spike_facts(doc, tz) if is_spike else _no_data_facts(doc, tz)
-    headline = ("lonjakan berita negatif" if is_spike else "tidak ada berita masuk")
+    what = noun(doc)
+    headline = (f"lonjakan {'unggahan publik' if is_posts(doc) else 'berita'} negatif" if is_spike
+                else "tidak ada berita masuk")
     if note.get("kind") == "escalation":
         headline = f"naik ke {level_text}: {headline}"
     stories = detail.get("stories") or []
@@ -295,20 +310,22 @@ def build_alert(env: Envelope, doc: Mapping[str, Any], note: Mapping[str, Any], 
     text = [f"PANTAU · {level_text}", f"{label} — {headline}", ""]
     text += [f"{k}: {v}" for k, v in facts]
     if detail.get("chart"):
-        text += ["", "Berita negatif / semua, per jendela (terbaru di bawah):"]
+        text += ["", f"{what.capitalize()} negatif / semua, per jendela (terbaru di bawah):"]
         text += [f"  {lab:<16} {neg:>5} / {tot}" for lab, neg, tot, _ in _chart_rows(doc, tz)]
     if is_spike:
         text += ["", "MENGAPA"]
         if terms:
             text.append("Kata yang menonjol dibanding biasanya: " + ", ".join(terms))
-        text += ["", "Berita negatif teratas:"] + [_story_text(s, tz) for s in stories] if stories else []
+        top = [_story_text(s, tz) for s in stories]
+        text += ["", f"{what.capitalize()} negatif teratas:", *top] if stories else []
     text += ["", f"Buka di dasbor: {link}", "",
              "Email ini dikirim otomatis oleh Pantau karena alamat Anda terdaftar sebagai penerima peringatan "
              "wilayah ini ([alerts] recipients). Satu email per kejadian; pembaruan hanya bila tingkatnya naik."]
 
     parts = [_banner(level_text, colour, label, headline), _row(_facts(facts), "14px 20px 6px")]
     if detail.get("chart"):
-        parts.append(_row(_heading("Berita per jendela") + _bars(_chart_rows(doc, tz), colour)))
+        parts.append(_row(_heading(f"{what.capitalize()} per jendela")
+                          + _bars(_chart_rows(doc, tz), colour, what)))
     if is_spike:
         why = _heading("Mengapa")
         if terms:
@@ -318,7 +335,7 @@ def build_alert(env: Envelope, doc: Mapping[str, Any], note: Mapping[str, Any], 
             why += f"<div style=\"margin-bottom:8px;\"><span style=\"color:{MUTED};\">Kata yang menonjol:</span> "
             why += f"{chips}</div>"
         if stories:
-            why += (f"<div style=\"color:{MUTED};\">Berita negatif teratas (salinan dari banyak media "
+            why += (f"<div style=\"color:{MUTED};\">{what.capitalize()} negatif teratas (salinan dari banyak media "
                     "dikelompokkan):</div><ol style=\"padding-left:20px;margin:6px 0;\">"
                     + "".join(_story_html(s, tz) for s in stories) + "</ol>")
         parts.append(_row(why))

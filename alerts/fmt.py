@@ -20,6 +20,17 @@ def number(value: float, decimals: int = 0) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def compact(value: int) -> str:
+    """A count as a post's platform shows it: 950 → "950", 3412 → "3,4 rb", 1_250_000 → "1,3 jt"."""
+    if value < 1000:
+        return number(value)
+    for size, unit in ((1_000, "rb"), (1_000_000, "jt"), (1_000_000_000, "M")):
+        tenths = (value * 10 + size // 2) // size  # half up, in whole numbers: no float rounding surprises
+        if tenths < 10_000 or unit == "M":  # 999.950 is "1 jt", not "1.000 rb"
+            return f"{number(tenths / 10, 1).removesuffix(',0')} {unit}"
+    raise AssertionError("unreachable")
+
+
 def percent(share: float, decimals: int = 0) -> str:
     return f"{number(100 * share, decimals)}%"
 

@@ -21,7 +21,7 @@ from alerts.email import Envelope, build_alert, build_digest
 from alerts.explain import StoryLine, Term, explain
 from alerts.outbox import Connector, Delivery, deliver, enqueue, entry, outbox_id
 from alerts.scan import Condition, scan
-from alerts.watch import Watch, recipients
+from alerts.watch import Watch, recipients, series_of
 from index import Store
 from pantau.settings import Settings
 
@@ -52,7 +52,9 @@ class AlertReport:
             "now": self.now.isoformat(),
             "dry_run": self.dry_run,
             "watches": self.watches,
+            # source_type: "news" or "social" (public posts) for a region or topic; null for a source's silence.
             "alerts": [{"key": c.key, "kind": c.kind, "severity": c.severity,
+                        "source_type": c.watch.source_type or None,
                         "verdict": c.verdict.to_dict() if c.verdict else None,
                         "silent_hours": c.silent_hours} for c in self.conditions],
             "episodes": self.transition.to_dict(),
@@ -112,6 +114,7 @@ def run_alerts(store: Store, cfg: Settings, now: datetime, *, labels: Mapping[st
     merged = {**episodes, **changed}
     report.outgoing = _alert_mail(cfg, merged)
     report.active = [{"id": eid, "key": d["key"], "label": d.get("label", ""), "severity": d["severity"],
+                      "source_type": series_of(d),
                       "state": d["state"], "opened_at": d["opened_at"]}
                      for eid, d in sorted(merged.items()) if d.get("status") == "active"]
     if dry_run:

@@ -5,10 +5,17 @@ plus the longest window, in the office's timezone. Windows end at the last full 
 before ``now``, so a run at 07:20 judges 01:00-07:00 for a 6-hour window: a half-filled
 hour would look like a drop. The time-of-day and weekday rhythm is fitted once per pass
 on the pooled coverage of all watched regions.
+
+Region and topic watches are judged twice: on news (every article but public posts) and,
+when the watched regions have any public posts in the period, on posts alone, each series
+with its own rhythm, baseline and history start. The news series is every article less
+the posts, so a store without posts is judged exactly as before they existed, on the
+same counts from the same queries.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -59,19 +66,20 @@ def detector_config(cfg: Settings) -> DetectorConfig:
 
 def watches(store: Store, cfg: Settings, since: datetime, until: datetime) -> list[Watch]:
     """Regions, topics and the region x topic pairs with volume enough, then enabled sources."""
-    out = [Watch(kind="region", region=code) for code in cfg.regions.watch]
+    out = [Watch(kind="region", region=code, source_type="news") for code in cfg.regions.watch]
     scope = roots(cfg.regions.watch)
     if cfg.alerts.topics or cfg.alerts.region_topics:
         facets = store.facets("", Filters(regions=scope, since=since, until=until), fields=("topics",), size=100)
         topics = sorted(facets.get("topics", {}))
         if cfg.alerts.topics:
-            out += [Watch(kind="topic", topic=t, scope=scope) for t in topics]
+            out += [Watch(kind="topic", topic=t, scope=scope, source_type="news") for t in topics]
         if cfg.alerts.region_topics:
             need = cfg.alerts.region_topic_min_daily * cfg.alerts.baseline_days
             for code in cfg.regions.watch:
                 per = store.facets("", Filters(regions=(code,), since=since, until=until), fields=("topics",),
                                    size=100).get("topics", {})
-                out += [Watch(kind="region_topic", region=code, topic=t) for t, n in sorted(per.items()) if n >= need]
+                out += [Watch(kind="region_topic", region=code, topic=t, source_type="news")
+                        for t, n in sorted(per.items()) if n >= need]
     out += [Watch(kind="source", source=s.name) for s in cfg.sources if s.enabled]
     return out
 
@@ -141,22 +149,40 @@ def scan(store: Store, cfg: Settings, now: datetime) -> tuple[list[Condition], i
     end = hour_floor(now, tz)
     longest = max(cfg.alerts.windows_hours)
     start = end - timedelta(days=det.baseline_days) - timedelta(hours=longest)
-    pooled = hourly(store, Filters(regions=roots(cfg.regions.watch)), start, end, tz)
+    scope = Filters(regions=roots(cfg.regions.watch))
+    every = hourly(store, scope, start, end, tz)
+    pooled_posts = hourly(store, dataclasses.replace(scope, source_types=("social",)), start, end, tz)
+    posts_on = bool(pooled_posts.articles.any())
+    pooled = every.minus(pooled_posts) if posts_on else every
     base = slice(0, len(pooled.starts) - longest)
     profile = fit_profile(pooled.starts[base], pooled.totals[base], HOUR, det.profile_pseudo)
+    posts_profile = fit_profile(pooled_posts.starts[base], pooled_posts.totals[base], HOUR, det.profile_pseudo)
     found: list[Condition] = []
     judged = 0
     for w in watches(store, cfg, start, end):
-        series = hourly(store, w.filters(), start, end, tz)
+        if w.kind == "source":
+            series = hourly(store, w.filters(), start, end, tz)
+        else:  # news: every article less the posts (the rollup answers "every article" cheaply)
+            series = hourly(store, dataclasses.replace(w, source_type="").filters(), start, end, tz)
         judged += 1
         if w.kind != "source":
+            posts = None
+            if posts_on:
+                social = dataclasses.replace(w, source_type="social")
+                posts = hourly(store, social.filters(), start, end, tz)
+                series = series.minus(posts)
             spike = judge_spike(w, series, profile, cfg, det, pooled.first_article())
             if spike is not None:
                 found.append(spike)
+            if posts is not None:
+                judged += 1
+                spike = judge_spike(social, posts, posts_profile, cfg, det, pooled_posts.first_article())
+                if spike is not None:
+                    found.append(spike)
         if cfg.alerts.no_data and w.kind in ("region", "source"):
             silence = judge_silence(w, series, now, cfg)
             if silence is not None:
                 found.append(silence)
-    log.info("alert scan: watches=%d conditions=%d now=%s", judged, len(found), now.isoformat())
+    log.info("alert scan: watches=%d conditions=%d posts=%s now=%s", judged, len(found), posts_on, now.isoformat())
     return found, judged
 

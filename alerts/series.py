@@ -34,6 +34,11 @@ class Hourly:
         nonzero = np.flatnonzero(self.articles)
         return self.starts[int(nonzero[0])] if len(nonzero) else None
 
+    def minus(self, other: Hourly) -> Hourly:
+        """These counts less ``other``'s, hour by hour: every article minus public posts is the news series."""
+        return Hourly(starts=self.starts, totals=self.totals - other.totals, negatives=self.negatives - other.negatives,
+                      articles=self.articles - other.articles)
+
 
 def hour_floor(moment: datetime, tz: str) -> datetime:
     local = moment.astimezone(ZoneInfo(tz))
@@ -50,6 +55,7 @@ def hourly(store: Store, filters: Filters, since: datetime, until: datetime, tz:
     negatives = np.zeros(n)
     articles = np.zeros(n)
     query = Filters(regions=filters.regions, topics=filters.topics, sources=filters.sources,
+                    source_types=filters.source_types, platforms=filters.platforms,
                     sentiment=filters.sentiment, since=since, until=until)
     for bucket in store.timeseries(query, interval="hour", tz=tz):
         i = int((bucket.start - since) / HOUR)

@@ -3,6 +3,12 @@
 A watch's ``key`` is stable text (``region:64.72``, ``topic:bencana``,
 ``region:64.72|topic:bencana``, ``source:antara-kaltim``); alert episodes and emails are
 keyed by it, so renaming a display name never reopens an alert.
+
+Region and topic watches come in two series: the press (``source_type="news"``: every
+article that is not a public post) and public posts (``"social"``). Each has its own
+baseline, so a burst of Telegram posts is not measured against a week of news, and
+the posts' watch key ends in ``|source_type:social`` so the two never share an episode.
+The news key is the key Pantau used before public posts, so stored episodes carry on.
 """
 
 from __future__ import annotations
@@ -12,7 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from index import Filters
+from pantau.article import SOURCE_TYPES
 from pantau.regions import gazetteer
+
+SERIES = ("news", "social")  # the source types a region or topic watch is judged by, each on its own
+NEWS_TYPES = tuple(t for t in SOURCE_TYPES if t != "social")  # "news" series: the press, portals, aggregators
+SERIES_NAMES = {"news": "Berita", "social": "Unggahan publik"}
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -22,22 +33,26 @@ class Watch:
     topic: str = ""
     source: str = ""
     scope: tuple[str, ...] = ()  # the watched regions a topic watch covers
+    source_type: str = ""  # news | social (see SERIES); "" counts every article (a source watch)
 
     @property
     def key(self) -> str:
         if self.kind == "region":
-            return f"region:{self.region}"
-        if self.kind == "topic":
-            return f"topic:{self.topic}"
-        if self.kind == "region_topic":
-            return f"region:{self.region}|topic:{self.topic}"
-        return f"source:{self.source}"
+            key = f"region:{self.region}"
+        elif self.kind == "topic":
+            key = f"topic:{self.topic}"
+        elif self.kind == "region_topic":
+            key = f"region:{self.region}|topic:{self.topic}"
+        else:
+            key = f"source:{self.source}"
+        return f"{key}|source_type:social" if self.source_type == "social" else key
 
     def filters(self, since: datetime | None = None, until: datetime | None = None,
                 sentiment: tuple[str, ...] = ()) -> Filters:
         regions = (self.region,) if self.region else self.scope
+        types = {"news": NEWS_TYPES, "social": ("social",)}.get(self.source_type, ())
         return Filters(regions=regions, topics=(self.topic,) if self.topic else (),
-                       sources=(self.source,) if self.source else (), sentiment=sentiment,
+                       sources=(self.source,) if self.source else (), source_types=types, sentiment=sentiment,
                        since=since, until=until)
 
     def label(self, topic_names: Mapping[str, str]) -> str:
@@ -45,23 +60,35 @@ class Watch:
         gaz = gazetteer()
         topic = topic_names.get(self.topic, self.topic.replace("_", " ").title())
         if self.kind == "region":
-            return gaz.display(self.region)
-        if self.kind == "topic":
-            return f"Topik {topic}"
-        if self.kind == "region_topic":
-            return f"{gaz.display(self.region)} · {topic}"
-        return f"Sumber {self.source}"
+            name = gaz.display(self.region)
+        elif self.kind == "topic":
+            name = f"Topik {topic}"
+        elif self.kind == "region_topic":
+            name = f"{gaz.display(self.region)} · {topic}"
+        else:
+            name = f"Sumber {self.source}"
+        return f"{name} · {SERIES_NAMES['social']}" if self.source_type == "social" else name
 
     def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "region": self.region, "topic": self.topic, "source": self.source,
-                "scope": list(self.scope)}
+                "scope": list(self.scope), "source_type": self.source_type}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, object]) -> Watch:
         scope = d.get("scope") or []
         assert isinstance(scope, list)
         return cls(kind=str(d["kind"]), region=str(d.get("region", "")), topic=str(d.get("topic", "")),
-                   source=str(d.get("source", "")), scope=tuple(str(c) for c in scope))
+                   source=str(d.get("source", "")), scope=tuple(str(c) for c in scope),
+                   source_type=str(d.get("source_type", "")))
+
+
+def series_of(episode: Mapping[str, object]) -> str | None:
+    """An alert episode's series: "news" or "social"; None for a source watch. Episodes stored before
+    public posts name no source type, and were about news."""
+    watch = episode.get("watch")
+    if not isinstance(watch, Mapping) or watch.get("kind") == "source":
+        return None
+    return "social" if watch.get("source_type") == "social" else "news"
 
 
 def roots(watch: Sequence[str]) -> tuple[str, ...]:

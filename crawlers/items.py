@@ -41,6 +41,8 @@ class Post:
     author: str = ""  # the public handle (or channel name) only; nothing else from the profile
     title: str = ""  # videos have one; for other posts the pipelines cut it from the text
     engagement: Engagement | None = None
+    reply_to_url: str = ""  # the public address of the post this one answers, when the platform names it
+    quote_of_url: str = ""  # the public address of the post this one quotes
 
 
 @dataclass(kw_only=True)

@@ -38,6 +38,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from index import Filters, Store, StoreError, open_store
 from index.store import SORTS
 from pantau import settings as settings_mod
+from pantau.article import ENGAGEMENT_FIELDS
 from pantau.settings import ConfigError
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ PATH = "/unduh/cari.csv"
 LINK_TTL = timedelta(hours=1)
 EXPORT_PAGE = 500
 CHUNK_BYTES = 64 * 1024
-HEADER = ["id", "published_at", "source", "title", "url", "regions", "sentiment", "topics"]
+# Public posts fill the last columns: platform, the public handle, and the counts the platform shows.
+HEADER = ["id", "published_at", "source", "title", "url", "regions", "sentiment", "topics", "source_type",
+          "platform", "handle", "likes", "reposts", "replies", "views"]
 _KEY = secrets.token_bytes(32)  # signs links; one per server process, never written anywhere
 
 
@@ -71,7 +74,8 @@ def link(export: Export, *, now: datetime | None = None) -> str:
     """The signed path (with query string) that downloads ``export``; valid for ``LINK_TTL``."""
     f = export.filters
     spec = {"q": export.query, "sort": export.sort, "regions": list(f.regions), "sentiment": list(f.sentiment),
-            "topics": list(f.topics), "sources": list(f.sources),
+            "topics": list(f.topics), "sources": list(f.sources), "source_types": list(f.source_types),
+            "platforms": list(f.platforms),
             "since": f.since.isoformat() if f.since else None, "until": f.until.isoformat() if f.until else None,
             "exp": int(((now or datetime.now(UTC)) + LINK_TTL).timestamp())}
     blob = base64.urlsafe_b64encode(json.dumps(spec, separators=(",", ":")).encode()).decode().rstrip("=")
@@ -95,6 +99,7 @@ def read(params: Mapping[str, str], *, now: datetime | None = None) -> Export:
     return Export(query=spec["q"], sort=spec["sort"],
                   filters=Filters(regions=tuple(spec["regions"]), sentiment=tuple(spec["sentiment"]),
                                   topics=tuple(spec["topics"]), sources=tuple(spec["sources"]),
+                                  source_types=tuple(spec["source_types"]), platforms=tuple(spec["platforms"]),
                                   since=since, until=until))
 
 
@@ -106,8 +111,11 @@ def rows(store: Store, export: Export) -> Iterator[list[str]]:
         result = store.search(export.query, export.filters, sort=export.sort, page=page, size=EXPORT_PAGE)
         for hit in result.hits:
             a = hit.article
+            counts = a.engagement.to_dict() if a.engagement else {}
             yield [a.id, a.published_at.isoformat(), a.source, a.title, a.url, " ".join(a.regions),
-                   a.sentiment.label if a.sentiment else "unscored", " ".join(t.label for t in a.topics)]
+                   a.sentiment.label if a.sentiment else "unscored", " ".join(t.label for t in a.topics),
+                   a.source_type, a.platform, " ".join(a.authors) if a.platform else "",
+                   *("" if counts.get(k) is None else str(counts[k]) for k in ENGAGEMENT_FIELDS)]
         if not result.hits or page * EXPORT_PAGE >= result.total:
             return
         page += 1

@@ -1,4 +1,5 @@
-"""Filters in the URL: ``q``, ``region``, ``from``, ``to``, ``sentiment``, ``topic``, ``source``, ``source_type``.
+"""Filters in the URL: ``q``, ``region``, ``from``, ``to``, ``sentiment``, ``topic``, ``source``, ``source_type``,
+``platform``.
 
 Alert emails link to ``/?region=64.72&from=2025-07-15T01:00+08:00&to=…&sentiment=negative``, and any
 view can be shared, so the query string is parsed here once, leniently: a bad value is dropped and
@@ -15,9 +16,9 @@ from zoneinfo import ZoneInfo
 from index import Filters
 from index.store import SENTIMENT_BUCKETS
 from pantau import regions
-from pantau.article import SOURCE_TYPES
+from pantau.article import PLATFORM, SOURCE_TYPES
 
-KEYS = ("q", "region", "from", "to", "sentiment", "topic", "source", "source_type")
+KEYS = ("q", "region", "from", "to", "sentiment", "topic", "source", "source_type", "platform")
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -29,13 +30,15 @@ class View:
     sentiment: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
-    source_types: tuple[str, ...] = ()  # news | government | social | aggregator; see ``sources_of_types``
+    source_types: tuple[str, ...] = ()  # news | government | social | aggregator, as each article was stored
+    platforms: tuple[str, ...] = ()  # telegram | mastodon | youtube …: public posts of these platforms only
     since: datetime | None = None
     until: datetime | None = None
     problems: tuple[str, ...] = field(default=())
 
     def filters(self, since: datetime | None = None, until: datetime | None = None) -> Filters:
         return Filters(regions=self.regions, sentiment=self.sentiment, topics=self.topics, sources=self.sources,
+                       source_types=self.source_types, platforms=self.platforms,
                        since=self.since or since, until=self.until or until)
 
 
@@ -78,6 +81,12 @@ def parse(raw: Mapping[str, str | Sequence[str]], tz: str) -> View:
             types.append(kind)
         else:
             problems.append(f"jenis sumber tidak dikenal: {kind}")
+    platforms = []
+    for name in _values(raw, "platform"):
+        if PLATFORM.fullmatch(name):
+            platforms.append(name)
+        else:
+            problems.append(f"platform tidak valid: {name}")
     moments: dict[str, datetime | None] = {"from": None, "to": None}
     for key in moments:
         text = ",".join(_values(raw, key))
@@ -91,23 +100,8 @@ def parse(raw: Mapping[str, str | Sequence[str]], tz: str) -> View:
     return View(query=q if isinstance(q, str) else " ".join(q), regions=tuple(dict.fromkeys(codes)),
                 sentiment=tuple(dict.fromkeys(sentiment)), topics=tuple(dict.fromkeys(_values(raw, "topic"))),
                 sources=tuple(dict.fromkeys(_values(raw, "source"))), source_types=tuple(dict.fromkeys(types)),
-                since=moments["from"],
+                platforms=tuple(dict.fromkeys(platforms)), since=moments["from"],
                 until=moments["to"], problems=tuple(problems))
-
-
-def sources_of_types(view: View, configured: Sequence[tuple[str, str]]) -> tuple[str, ...] | None:
-    """The source names a source-type filter stands for, or None when no type is chosen.
-
-    The store filters by source name; a type is a property of a configured source (``[[sources]]
-    source_type``), so the types become the names of the configured sources of those types,
-    narrowed by any sources also chosen. An empty tuple means nothing can match.
-    """
-    if not view.source_types:
-        return None
-    names = [name for name, kind in configured if kind in view.source_types]
-    if view.sources:
-        names = [n for n in view.sources if n in names]
-    return tuple(dict.fromkeys(names))
 
 
 def now(as_of: str = "") -> datetime:

@@ -19,11 +19,20 @@ from alerts import fmt
 from dashboard import params
 from index.store import Bucket
 from pantau import regions
+from pantau.article import Article, Engagement
 
 SENTIMENT_NAMES = {"positive": "Positif", "neutral": "Netral", "negative": "Negatif", "unscored": "Belum dinilai"}
 SENTIMENT_COLOURS = {"Positif": "#2e7d32", "Netral": "#9e9e9e", "Negatif": "#c62828", "Belum dinilai": "#d7ccc8"}
 SOURCE_TYPE_NAMES = {"news": "Media berita", "government": "Pemerintah", "social": "Media sosial",
                      "aggregator": "Agregator"}
+PLATFORM_NAMES = {"telegram": "Telegram", "mastodon": "Mastodon", "youtube": "YouTube", "bluesky": "Bluesky",
+                  "x": "X", "facebook": "Facebook", "instagram": "Instagram", "tiktok": "TikTok"}
+# What a post's platform shows about its reach, in the order platforms show it. Material Symbols ship with
+# Streamlit, so the signs draw the same on every machine (emoji need a colour-emoji font the office may lack).
+ENGAGEMENT_SIGNS = {"likes": ":material/favorite:", "reposts": ":material/repeat:",
+                    "replies": ":material/chat_bubble:", "views": ":material/visibility:"}
+ENGAGEMENT_HELP = (":material/favorite: suka · :material/repeat: dibagikan ulang · :material/chat_bubble: balasan · "
+                   ":material/visibility: dilihat; angka dari platformnya saat dirayapi (rb = ribu, jt = juta)")
 SEVERITY_NAMES = {"waspada": "Waspada", "siaga": "Siaga", "awas": "Awas"}
 STATE_NAMES = {"new": "Baru", "ongoing": "Berlangsung", "resolved": "Selesai"}
 MARK = re.compile(r"(</?mark>)")
@@ -39,6 +48,36 @@ def topic_names() -> dict[str, str]:
 
 def topic_name(topic_id: str) -> str:
     return topic_names().get(topic_id, topic_id.replace("_", " ").title())
+
+
+def platform_name(platform: str) -> str:
+    return PLATFORM_NAMES.get(platform, platform.replace("_", " ").title())
+
+
+def engagement_text(engagement: Engagement | None) -> str:
+    """Markdown for "♥ 120 · 🔁 14 · 💬 9 · 👁 3,4 rb" (with Material icons); a count the platform does not
+    show is left out, not shown as 0."""
+    counts = engagement.to_dict() if engagement else {}
+    return " · ".join(f"{sign} {fmt.compact(n)}" for name, sign in ENGAGEMENT_SIGNS.items()
+                      if (n := counts.get(name)) is not None)
+
+
+def byline(article: Article) -> str:
+    """Who published it: the outlet for news, "Telegram @handle" for a public post (plain text, not Markdown)."""
+    if not article.platform:
+        return article.source
+    return f"{platform_name(article.platform)} {', '.join(article.authors) or article.source}"
+
+
+def post(article: Article, tz: str) -> None:
+    """One public post in a list: its text as a link to the Artikel page, who posted it where, and its reach."""
+    label = SENTIMENT_NAMES[article.sentiment.label if article.sentiment else "unscored"]
+    with st.container(border=True):
+        st.page_link("views/artikel.py", label=md_escape(article.title), query_params={"id": article.id})
+        st.caption(md_escape(f"{fmt.when(article.published_at, tz)} · {byline(article)} · {label}"))
+        reach = engagement_text(article.engagement)
+        if reach:
+            st.caption(reach, help=ENGAGEMENT_HELP)
 
 
 def region_name(code: str) -> str:

@@ -74,7 +74,7 @@ from pantau.regions import gazetteer
 
 log = logging.getLogger(__name__)
 
-DERIVED_FIELDS = ("region_tree", "cluster_key", "indexed_at")
+DERIVED_FIELDS = ("region_tree", "cluster_key", "indexed_at", "engagement_score")
 FACET_SOURCE = {
     "regions": "regions",
     "sentiment": "sentiment.label",
@@ -110,15 +110,23 @@ class ElasticUnavailable(StoreError):
         self.partial = partial or UpsertResult()
 
 
+# Most engaging first (``Engagement.score``, a derived whole number: the same order as SQLite's
+# column), news (no score) last; indices of mapping version 1 have no such field (unmapped_type).
+ENGAGEMENT_SORT: dict[str, Any] = {"engagement_score": {"order": "desc", "missing": "_last", "unmapped_type": "long"}}
+
+
 def to_document(article: Article, indexed_at: datetime | None = None) -> dict[str, Any]:
     """The stored form: ``Article.to_dict()`` plus fields derived for filtering and grouping."""
     doc = article.to_dict()
     # Left out when empty, so a news article also fits indices of mapping version 1 (before public posts).
-    for name in ("platform", "engagement"):
+    for name in ("platform", "engagement", "reply_to", "quote_of"):
         if not doc[name]:
             del doc[name]
     gaz = gazetteer()
     doc["region_tree"] = sorted({anc for code in article.regions for anc in gaz.ancestors(code)})
+    score = article.engagement.score() if article.engagement else None
+    if score is not None:  # posts only, so news still fits indices of mapping version 1
+        doc["engagement_score"] = score
     doc["cluster_key"] = article.cluster_id or article.id
     doc["indexed_at"] = iso(indexed_at or datetime.now(UTC))
     return doc
@@ -725,6 +733,8 @@ class ElasticStore(Store):
             order: list[Any] = [{"_score": "desc"}, {"published_at": "desc"}, {"id": "asc"}]
         elif sort == "oldest":
             order = [{"published_at": "asc"}, {"id": "asc"}]
+        elif sort == "engagement":
+            order = [ENGAGEMENT_SORT, {"published_at": "desc"}, {"id": "asc"}]
         else:
             order = [{"published_at": "desc"}, {"id": "asc"}]
         extra: dict[str, Any] = {}

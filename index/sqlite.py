@@ -52,7 +52,7 @@ from index.store import (
     check_record_status,
     encode_records,
 )
-from pantau.article import Article, Feedback, InvalidArticle
+from pantau.article import ENGAGEMENT_WEIGHTS, Article, Feedback, InvalidArticle
 from pantau.regions import gazetteer
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ BATCH = 500
 TIE_SLACK = 200  # rows ranked past a search page, to order bm25 ties across its end in one pass
 PARALLEL_MIN_MATCHES = 5_000  # below this, one statement ranks faster than a split does
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
+# Most engaging first; articles without engagement (news) last; then newest, as Elasticsearch sorts.
+ENGAGED = "COALESCE(a.engagement, -1) DESC, a.published_at DESC, a.id"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -73,6 +75,7 @@ CREATE TABLE IF NOT EXISTS articles (
     source TEXT NOT NULL,
     source_type TEXT NOT NULL,
     platform TEXT NOT NULL DEFAULT '',
+    engagement INTEGER,
     published_at INTEGER NOT NULL,
     crawled_at INTEGER NOT NULL,
     sentiment TEXT,
@@ -223,6 +226,11 @@ def _kinds(f: Filters) -> bool:
     return bool(f.source_types or f.platforms)
 
 
+def _order(sort: str) -> str:
+    """ORDER BY for the sorts that do not rank by text relevance."""
+    return {"oldest": "a.published_at ASC, a.id", "engagement": ENGAGED}.get(sort, "a.published_at DESC, a.id")
+
+
 def _highlight(text: str | None) -> str:
     escaped = html.escape(text or "", quote=False)
     return escaped.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
@@ -246,6 +254,7 @@ class SqliteStore(Store):
         con = self._con()
         con.executescript(SCHEMA)
         self._add_platform(con)
+        self._add_engagement(con)
         if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
             self._migrate(con)
 
@@ -260,6 +269,29 @@ class SqliteStore(Store):
             except sqlite3.OperationalError as exc:
                 if "duplicate column" not in str(exc):
                     raise StoreError(f"cannot add the platform column: {exc}") from exc
+
+    @staticmethod
+    def _add_engagement(con: sqlite3.Connection) -> None:
+        """Files written before ranking by engagement have no ``engagement`` column (the score of
+        ``Engagement.score``); posts already stored get theirs from their JSON, news stays NULL."""
+        columns = {row[1] for row in con.execute("PRAGMA table_info(articles)")}
+        if "engagement" in columns:
+            return
+        counts = [f"json_extract(doc, '$.engagement.{name}')" for name in ENGAGEMENT_WEIGHTS]
+        known = " OR ".join(f"{c} IS NOT NULL" for c in counts)
+        score = " + ".join(f"{w} * COALESCE({c}, 0)" for w, c in zip(ENGAGEMENT_WEIGHTS.values(), counts,
+                                                                       strict=True))
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            if "engagement" not in {row[1] for row in con.execute("PRAGMA table_info(articles)")}:
+                con.execute("ALTER TABLE articles ADD COLUMN engagement INTEGER")
+                n = con.execute(f"UPDATE articles SET engagement = {score} WHERE platform != '' AND ({known})").rowcount
+                log.info("added the engagement column: posts_scored=%d", n)
+            con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise StoreError(f"cannot add the engagement column: {exc}") from exc
 
     def _migrate(self, con: sqlite3.Connection) -> None:
         """Bring a file from an older Pantau up to ``SCHEMA_VERSION`` in one transaction.
@@ -363,19 +395,21 @@ class SqliteStore(Store):
                     result.rejected.append(Rejection(id=article.id, reason=f"unserialisable: {exc}"))
                     continue
                 row = con.execute(
-                    """INSERT INTO articles (id, doc, title, body, source, source_type, platform, published_at,
-                           crawled_at, sentiment, nlp_status, cluster_id)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                    """INSERT INTO articles (id, doc, title, body, source, source_type, platform, engagement,
+                           published_at, crawled_at, sentiment, nlp_status, cluster_id)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
                        ON CONFLICT(id) DO UPDATE SET doc=excluded.doc, title=excluded.title,
                            body=excluded.body, source=excluded.source, source_type=excluded.source_type,
-                           platform=excluded.platform, published_at=excluded.published_at,
+                           platform=excluded.platform, engagement=excluded.engagement,
+                           published_at=excluded.published_at,
                            crawled_at=excluded.crawled_at,
                            sentiment=excluded.sentiment, nlp_status=excluded.nlp_status,
                            cluster_id=excluded.cluster_id
                        RETURNING rowid""",
                     (
                         article.id, doc, article.title, article.body, article.source, article.source_type,
-                        article.platform, _epoch(article.published_at), _epoch(article.crawled_at),
+                        article.platform, article.engagement.score() if article.engagement else None,
+                        _epoch(article.published_at), _epoch(article.crawled_at),
                         article.sentiment.label if article.sentiment else None,
                         article.nlp_status, article.cluster_id,
                     ),
@@ -606,11 +640,12 @@ class SqliteStore(Store):
                 "relevance": "bm25(articles_fts, 3.0, 1.0), a.published_at DESC, a.id",
                 "newest": "a.published_at DESC, a.id",
                 "oldest": "a.published_at ASC, a.id",
+                "engagement": ENGAGED,
             }[sort]
             cols = (f"a.doc, bm25(articles_fts, 3.0, 1.0), highlight(articles_fts, 0, '{MARK_OPEN}', "
                     f"'{MARK_CLOSE}'), snippet(articles_fts, 1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', 24)")
         else:
-            order = "a.published_at ASC, a.id" if sort == "oldest" else "a.published_at DESC, a.id"
+            order = _order(sort)
             cols = "a.doc, 0.0, NULL, NULL"
         rows = con.execute(
             f"SELECT {cols} FROM {frm} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
@@ -685,13 +720,12 @@ class SqliteStore(Store):
             order = self._tie_order(con, [rowid for rowid, _ in top], scores)[:need]
             shown = order[offset:]
         else:
-            direction = "ASC" if sort == "oldest" else "DESC"
             a_clauses, a_params = self._rowid_sets(filters, "a.rowid")
             a_clauses.append("a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
             a_params.append(match)
             shown = [r for (r,) in con.execute(
                 f"""SELECT a.rowid FROM articles a WHERE {" AND ".join(a_clauses)}
-                    ORDER BY a.published_at {direction}, a.id LIMIT ? OFFSET ?""",
+                    ORDER BY {_order(sort)} LIMIT ? OFFSET ?""",
                 [*a_params, size, offset])]
             marks = ",".join("?" * len(shown))
             scores = dict(con.execute(  # unary + keeps FTS5 from re-running the query once per rowid
@@ -769,9 +803,8 @@ class SqliteStore(Store):
         if negative:
             where += " AND a.rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
             params.append(negative)
-        direction = "ASC" if sort == "oldest" else "DESC"
         shown = [r for (r,) in con.execute(
-            f"SELECT a.rowid FROM articles a WHERE {where} ORDER BY a.published_at {direction}, a.id LIMIT ? OFFSET ?",
+            f"SELECT a.rowid FROM articles a WHERE {where} ORDER BY {_order(sort)} LIMIT ? OFFSET ?",
             [*params, size, (page - 1) * size])]
         docs: dict[int, str] = {}
         for i in range(0, len(shown), BATCH):

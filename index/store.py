@@ -8,6 +8,9 @@ Semantics every backend must share (``tests/test_store_contract.py`` pins them):
   articles tagged ``64.72`` (Samarinda). Counts per region follow the same rule.
 * ``source_types`` and ``platforms`` filter on the article's ``source_type`` and ``platform``;
   news articles have an empty platform, so a platform filter keeps public posts only.
+* ``sort="engagement"`` ranks by ``Engagement.score`` (one formula, in hundredths, so both
+  backends sort on the same whole number); articles without engagement sort after every
+  post, and ties go newest first, then by id, whatever the query text.
 * Date filters are on ``published_at``: ``since`` inclusive, ``until`` exclusive.
 * Search text is user input. It is never parsed as query syntax beyond the documented
   subset: words (all must match), ``"quoted phrases"``, ``-exclusion`` and ``OR``. Any
@@ -37,7 +40,9 @@ from typing import Any
 
 from pantau.article import Article, Feedback, Sentiment, Topic
 
-SORTS = ("relevance", "newest", "oldest")
+# "engagement": public posts by ``Engagement.score`` (likes + 2 x reposts + replies + views / 100),
+# highest first; articles without engagement (news) after every post; ties newest first, then by id.
+SORTS = ("relevance", "newest", "oldest", "engagement")
 INTERVALS = ("hour", "day", "week", "month")
 SENTIMENT_BUCKETS = ("positive", "neutral", "negative", "unscored")
 FACET_FIELDS = ("regions", "sentiment", "topics", "source", "source_type", "platform")

@@ -23,6 +23,11 @@ SOURCE_TYPES = ("news", "government", "social", "aggregator")
 # A platform name is a filter value and a facet key: short, lowercase, no separators.
 PLATFORM = re.compile(r"[a-z][a-z0-9_]{0,31}")
 ENGAGEMENT_FIELDS = ("likes", "reposts", "replies", "views")
+# The engagement score in hundredths, so that both stores sort on the same whole number:
+# likes + 2 x reposts + replies + views / 100. A repost carries a post to new readers, so it
+# weighs double; a hundred views weigh as one like, which lets a Telegram channel that only
+# shows views rank beside a Mastodon post that only shows likes. A missing count adds 0.
+ENGAGEMENT_WEIGHTS = {"likes": 100, "reposts": 200, "replies": 100, "views": 1}
 
 
 class InvalidArticle(ValueError):
@@ -135,6 +140,11 @@ class Engagement:
     def to_dict(self) -> dict[str, int | None]:
         return {name: getattr(self, name) for name in ENGAGEMENT_FIELDS}
 
+    def score(self) -> int | None:
+        """The ranking score in hundredths (see ``ENGAGEMENT_WEIGHTS``); None when no count is known."""
+        known = {name: getattr(self, name) for name in ENGAGEMENT_FIELDS if getattr(self, name) is not None}
+        return sum(ENGAGEMENT_WEIGHTS[name] * n for name, n in known.items()) if known else None
+
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Engagement:
         if not isinstance(d, Mapping):
@@ -171,6 +181,11 @@ class Article:
     nlp_version: str = ""
     feedback: tuple[Feedback, ...] = ()
     engagement: Engagement | None = None  # likes, reposts, replies and views of a public post
+    # Conversations between public posts, as article ids (the hash of the other post's canonical URL, so
+    # the link holds whether that post is stored yet or not). A repost is no article of its own: it is
+    # stored as the post it repeats, under that post's URL, so it never counts twice.
+    reply_to: str = ""  # the post this one answers: follow it back, post by post, to the thread's start
+    quote_of: str = ""  # the post this one quotes; the quote keeps its own text
 
     def __post_init__(self) -> None:
         for name in ("published_at", "crawled_at"):
@@ -190,6 +205,13 @@ class Article:
         if self.platform and self.source_type != "social":
             raise InvalidArticle("platform", f"only public posts (source_type 'social') name a platform, "
                                              f"found {self.platform!r} on source_type {self.source_type!r}")
+        for name in ("reply_to", "quote_of"):
+            value = getattr(self, name)
+            if value and self.source_type != "social":
+                raise InvalidArticle(name, f"only public posts (source_type 'social') answer or quote a post, "
+                                           f"found {name}={value!r} on source_type {self.source_type!r}")
+            if value and value == self.id:
+                raise InvalidArticle(name, "a post cannot answer or quote itself")
         if self.nlp_status not in NLP_STATUSES:
             raise InvalidArticle("nlp_status", f"expected one of {NLP_STATUSES}, found {self.nlp_status!r}")
         gaz = regions.gazetteer()
@@ -256,6 +278,8 @@ class Article:
             "nlp_version": self.nlp_version,
             "feedback": [f.to_dict() for f in self.feedback],
             "engagement": self.engagement.to_dict() if self.engagement else None,
+            "reply_to": self.reply_to,
+            "quote_of": self.quote_of,
         }
 
     @classmethod
@@ -309,6 +333,8 @@ class Article:
                 nlp_version=str(d.get("nlp_version") or ""),
                 feedback=tuple(Feedback.from_dict(f) for f in _as_list(d.get("feedback"), "feedback")),
                 engagement=Engagement.from_dict(engagement) if engagement is not None else None,
+                reply_to=str(d.get("reply_to") or ""),
+                quote_of=str(d.get("quote_of") or ""),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise InvalidArticle("<record>", f"malformed nested value: {exc!r}") from None

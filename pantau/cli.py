@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from index import Filters, StoreError, open_store
+from index.store import SORTS
 from nlp import cli as nlp_cli
 from pantau import __version__, platforms, regions, settings
 from pantau.app import alerting, feedback, job, running
@@ -317,7 +318,8 @@ def search(
     ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD, local time).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD).")] = None,
-    sort: Annotated[str, typer.Option("--sort", help="relevance|newest|oldest.")] = "relevance",
+    sort: Annotated[str, typer.Option("--sort", help="relevance|newest|oldest|engagement (posts by likes + "
+                                                     "2×reposts + replies + views/100; news last).")] = "relevance",
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Hits per page.")] = 20,
     page: Annotated[int, typer.Option("--page", min=1, help="Page number.")] = 1,
     json_out: Annotated[bool, typer.Option("--json", help='Print {"total": N, "hits": [Article dicts]}.')] = False,
@@ -332,8 +334,8 @@ def search(
     for label in sentiment or []:
         if label not in ("positive", "neutral", "negative", "unscored"):
             raise fail(f"--sentiment: expected positive, neutral, negative or unscored, found {label!r}")
-    if sort not in ("relevance", "newest", "oldest"):
-        raise fail(f"--sort: expected relevance, newest or oldest, found {sort!r}")
+    if sort not in SORTS:
+        raise fail(f"--sort: expected one of {', '.join(SORTS)}, found {sort!r}")
     for kind in source_type or []:
         if kind not in SOURCE_TYPES:
             raise fail(f"--source-type: expected one of {', '.join(SOURCE_TYPES)}, found {kind!r}")

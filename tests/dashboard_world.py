@@ -10,7 +10,7 @@ from pathlib import Path
 from alerts.run import run_alerts
 from index.sqlite import SqliteStore
 from index.store import Store
-from pantau.article import Article, Sentiment
+from pantau.article import Article, Engagement, Sentiment
 from tests.alerts_world import NOW, coverage, settings, spike
 
 FROM, TO = "2025-07-14T07:00+08:00", "2025-07-15T07:30+08:00"
@@ -67,3 +67,31 @@ def populate(store: Store, url: str) -> None:
     report = run_alerts(store, settings(url, 1, recipients={}), NOW.astimezone(NOW.tzinfo))
     assert report.transition.opened, "the spike must open an alert episode"
     store.refresh()
+
+
+# Public posts about the Samarinda flood, inside the morning window (FROM–TO); their reach as each platform
+# shows it. Engagement scores (likes + 2 x reposts + replies + views / 100): YouTube 198, Mastodon 157, Telegram 34.
+POSTS = [
+    ("youtube", "@tvkaltim", "Liputan banjir Sempaja Samarinda pagi ini", {"likes": 45, "views": 15300}),
+    ("mastodon", "@wargasamarinda", "Banjir lagi di Jalan Pramuka Samarinda, drainase tidak jalan",
+     {"likes": 120, "reposts": 14, "replies": 9}),
+    ("telegram", "@humaskotasmd", "Warga Samarinda diminta waspada banjir susulan", {"views": 3412}),
+]
+
+
+def posts() -> list[Article]:
+    return [Article.create(url=f"https://{platform}.example.id/{handle[1:]}/{i}", title=text, body=f"{text}.",
+                           source=f"{platform}-samarinda", source_type="social", platform=platform, authors=(handle,),
+                           published_at=NOW - timedelta(hours=3 + i), regions=("64.72",), nlp_status="scored",
+                           sentiment=Sentiment(label="negative", score=0.8, probs={"negative": 0.8}),
+                           engagement=Engagement.from_dict(counts))
+            for i, (platform, handle, text, counts) in enumerate(POSTS)]
+
+
+def build_with_posts(path: Path) -> str:
+    """The dashboard's world plus the public posts above."""
+    url = build(path)
+    store = SqliteStore(url)
+    store.upsert(posts())
+    store.close()
+    return url

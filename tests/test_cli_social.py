@@ -69,6 +69,13 @@ def test_search_filters_posts_by_source_type_and_platform(tmp_path: Path, store_
     assert hit["platform"] == "telegram" and hit["authors"] == ["@warga1"]
     assert hit["engagement"] == {"likes": None, "reposts": None, "replies": None, "views": 1200}
 
+    # 1,200 views score 12 (views / 100); 3 likes + 2 x 1 repost score 5; news has no engagement and comes last.
+    ranked = search("--sort", "engagement")
+    hits = ranked["hits"]
+    assert isinstance(hits, list) and [h["platform"] for h in hits] == ["telegram", "mastodon", "", "", ""]
+    wrong = pantau("search", "banjir", "--sort", "likes", cwd=tmp_path, env=store_env)
+    assert wrong.returncode != 0 and "--sort: expected one of relevance, newest, oldest, engagement" in wrong.stderr
+
     text = pantau("search", "banjir", "--platform", "mastodon", cwd=tmp_path, env=store_env)
     assert text.returncode == 0, text.stderr
     assert "mastodon @warga2  likes=3 reposts=1 replies=0" in text.stdout

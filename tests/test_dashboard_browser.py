@@ -27,7 +27,7 @@ from index.sqlite import SqliteStore
 from index.store import CrawlRun
 from tests.alerts_world import WITA, coverage
 from tests.browser import ARTIFACTS, Browser, chromium, png_size_and_colours
-from tests.dashboard_world import CONFIG, FROM, HOSTILE_BODY, HOSTILE_TITLE, TO, build
+from tests.dashboard_world import CONFIG, FROM, HOSTILE_BODY, HOSTILE_TITLE, TO, build_with_posts
 from tests.test_dashboard_cli import free_port
 
 pytestmark = pytest.mark.slow
@@ -49,7 +49,10 @@ PAGES = {
     "pagi-ini": ("/?" + urlencode({"from": FROM, "to": TO}),
                  ["Pagi ini", "Kota Samarinda", "Kota Balikpapan", "Volume", "Negatif", "Peringatan",
                   "Banjir rendam ratusan rumah di Samarinda", "Tren sentimen", "Topik"]),
-    "cari": ("/cari?q=banjir", ["Cari", "13 artikel", "Unduh CSV"]),
+    "cari": ("/cari?q=banjir", ["Cari", "16 artikel", "Unduh CSV"]),  # 13 news, 3 public posts
+    "cari-posts": ("/cari?source_type=social", ["Cari", "3 artikel", "Media sosial", "YouTube @tvkaltim",
+                                                "Mastodon @wargasamarinda", "120 · ", "14 · ", "3,4 rb",
+                                                "15,3 rb"]),
     "peringatan": ("/peringatan", ["Peringatan", "Kota Samarinda", "berita negatif dari"]),
     "artikel": ("/artikel?id=hostile", ["Artikel", HOSTILE_TITLE, HOSTILE_BODY]),
     "sumber": ("/sumber", ["Sumber", "antara-kaltim", "tribun-kaltim-0", "pupr-samarinda", "baik", "senyap",
@@ -90,7 +93,7 @@ def serving(tmp: Path, store_url: str) -> Iterator[str]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     chromium()  # skip (or fail in CI) before building anything when there is no browser
     tmp = tmp_path_factory.mktemp("dash-browser")
-    url = build(tmp / "pantau.db")
+    url = build_with_posts(tmp / "pantau.db")
     now = datetime.now(WITA)  # Sumber judges arrivals against today: one steady source, one gone quiet
     with SqliteStore(url) as store:
         store.upsert(coverage("64.02", end=now, per_day=20, source="antara-kaltim")
@@ -176,8 +179,12 @@ def test_cari_csv_streams_the_whole_result_from_the_link_the_page_shows(server: 
         assert resp.headers["Content-Disposition"].startswith('attachment; filename="pantau-cari-')
         rows = list(csv.reader(io.StringIO(resp.read().decode("utf-8"))))
     assert rows[0][:4] == ["id", "published_at", "source", "title"]
-    assert len(rows) == 1 + 13 and len({r[0] for r in rows[1:]}) == 13  # "13 artikel", each once
+    assert len(rows) == 1 + 16 and len({r[0] for r in rows[1:]}) == 16  # "16 artikel", each once
     assert HOSTILE_TITLE in [r[3] for r in rows]
+    post = {name: value for name, value in zip(rows[0], next(r for r in rows if "mastodon" in r), strict=True)}
+    # A cell starting with @ would run in a spreadsheet, so the handle is quoted like any such cell.
+    assert (post["source_type"], post["handle"], post["likes"], post["views"]) == ("social", "'@wargasamarinda",
+                                                                                   "120", "")
     forged = href[0].replace("sig=", "sig=0")
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(forged, timeout=30)

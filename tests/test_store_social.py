@@ -134,6 +134,55 @@ def test_elasticsearch_indices_of_mapping_version_1_keep_taking_news(es_store: E
         assert result.indexed == 8
         assert [r.id for r in result.rejected] == [posts()[0].id]
         assert "platform" in result.rejected[0].reason
+        ranked = old.search("", sort="engagement")  # no engagement_score in this mapping: every article ties
+        assert ranked.total == 8 and [h.article.id for h in ranked.hits] == [
+            h.article.id for h in old.search("", sort="newest").hits]
         assert {(old.names.parse(i) or (0, ""))[0] for i in old.alias_indices()} == {1}
     finally:
         old.close()
+
+
+def test_sort_by_engagement_ranks_posts_then_news(mixed: Store) -> None:
+    """youtube 120 likes + 8,800 views = 208 (likes + 2 x reposts + replies + views / 100), telegram
+    15,300 views = 153, mastodon 4 + 2 x 2 + 1 = 9; news has no engagement and follows, newest first."""
+    news_newest_first = [h.article.id for h in mixed.search("", Filters(source_types=("news",)), sort="newest").hits]
+    ranked = mixed.search("", sort="engagement", size=20)
+    assert ranked.total == 11
+    assert [h.article.platform for h in ranked.hits[:3]] == ["youtube", "telegram", "mastodon"]
+    assert [h.article.id for h in ranked.hits[3:]] == news_newest_first
+    second_page = mixed.search("", sort="engagement", page=2, size=2)
+    assert [h.article.id for h in second_page.hits] == [h.article.id for h in ranked.hits[2:4]]
+    # With words to match the order is still by engagement, not by relevance.
+    banjir = mixed.search("banjir", sort="engagement")
+    assert [h.article.platform for h in banjir.hits] == ["youtube", "telegram", "", ""]
+    assert banjir.hits[2].article.published_at >= banjir.hits[3].article.published_at
+    excluded = mixed.search("-jalan", Filters(source_types=("social",)), sort="engagement")
+    assert [h.article.platform for h in excluded.hits] == ["youtube", "telegram"]
+
+
+def test_engagement_ties_go_newest_first_and_empty_engagement_counts_as_none(store: Store) -> None:
+    tied = [post(10, "mastodon", "Pagi di Balikpapan", hours=1, engagement=Engagement(likes=5)),
+            post(11, "mastodon", "Sore di Balikpapan", hours=5, engagement=Engagement(likes=3, replies=2)),
+            post(12, "telegram", "Malam di Balikpapan", hours=9, engagement=Engagement()),
+            post(13, "telegram", "Subuh di Balikpapan", hours=0, engagement=Engagement(views=0))]
+    assert store.upsert(tied).indexed == 4
+    store.refresh()
+    ranked = [h.article.id for h in store.search("Balikpapan", sort="engagement").hits]
+    # 11 and 10 score 5 each (11 is newer); 13 shows a count of 0, which still ranks above none at all.
+    assert ranked == [tied[1].id, tied[0].id, tied[3].id, tied[2].id]
+
+
+def test_an_older_sqlite_file_gets_engagement_scores_from_its_posts(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = SqliteStore(url)
+    store.upsert([*corpus(), *posts()])
+    store.close()
+    con = sqlite3.connect(tmp_path / "old.db")
+    con.execute("ALTER TABLE articles DROP COLUMN engagement")  # the file as Pantau wrote it before this sort
+    con.close()
+    store = SqliteStore(url)
+    try:
+        ranked = store.search("", sort="engagement", size=4)
+        assert [h.article.platform for h in ranked.hits] == ["youtube", "telegram", "mastodon", ""]
+    finally:
+        store.close()

@@ -24,9 +24,23 @@ from crawlers import runstate, stats
 from crawlers.items import PageItem
 from crawlers.pipelines import Stage
 from index.store import StoreError
+from pantau import urls
 from pantau.article import Article, InvalidArticle
 
 log = logging.getLogger(__name__)
+
+
+def linked_id(url: str, own_id: str) -> str:
+    """The article id a reply or quote links to: the same hash of the canonical URL the other post is (or
+    will be) stored under. An address that cannot be canonicalised, or the post itself, links nothing."""
+    if not url:
+        return ""
+    try:
+        linked = urls.article_id(urls.canonicalize(url))
+    except urls.InvalidURL:
+        log.info("unlinkable post address url=%r", url)
+        return ""
+    return "" if linked == own_id else linked
 
 
 class StorePipeline(Stage):
@@ -84,6 +98,8 @@ class StorePipeline(Stage):
                 source_type=item.source_type,
                 platform=item.post.platform if item.post else "",
                 engagement=item.post.engagement if item.post else None,
+                reply_to=linked_id(item.post.reply_to_url, item.article_id) if item.post else "",
+                quote_of=linked_id(item.post.quote_of_url, item.article_id) if item.post else "",
                 published_at=item.published_at,
                 crawled_at=datetime.now(UTC),
                 lang=item.lang,

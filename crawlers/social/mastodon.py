@@ -7,6 +7,12 @@ first. Paging follows the ``Link`` header: ``rel="next"`` (``max_id``) goes back
 public handle (``name`` on its own instance, ``name@domain`` elsewhere); the counts are
 ``favourites_count``, ``reblogs_count`` and ``replies_count``. A boost (``reblog`` set) repeats
 another post and is skipped; the original is read where it was posted.
+
+A reply names the status it answers by id (``in_reply_to_id``, ``in_reply_to_account_id``); its
+public address is known when that status is on the same page, or when it belongs to an account of
+this instance that the reply names (the poster itself in a thread, or a mention), whose statuses
+live at ``<account url>/<id>``. A quote-post (Mastodon 4.5, ``quote.quoted_status``) keeps its own
+text and links to the quoted status's address.
 """
 
 from __future__ import annotations
@@ -86,6 +92,35 @@ def _count(status: dict[str, Any], key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
+def _reply_url(status: dict[str, Any], known: dict[str, str], base_url: str) -> str:
+    """The public address of the status this one answers, where it can be known without a request."""
+    parent = status.get("in_reply_to_id")
+    if not isinstance(parent, str | int) or not str(parent):
+        return ""
+    parent = str(parent)
+    if parent in known:
+        return known[parent]
+    who = str(status.get("in_reply_to_account_id") or "")
+    account = status.get("account") if isinstance(status.get("account"), dict) else {}
+    mentions = [m for m in status.get("mentions") or [] if isinstance(m, dict)]
+    for person in [account or {}, *mentions]:
+        url = str(person.get("url") or "")
+        # Only an account of this instance keeps its statuses at <account url>/<local id>.
+        if str(person.get("id") or "") == who and "@" not in str(person.get("acct") or "@") and (
+                url.startswith(base_url.rstrip("/") + "/@")):
+            return f"{url.rstrip('/')}/{parent}"
+    return ""
+
+
+def _quote_url(status: dict[str, Any]) -> str:
+    quote_ = status.get("quote")
+    quoted = quote_.get("quoted_status") if isinstance(quote_, dict) else None
+    if not isinstance(quoted, dict):
+        return ""
+    url = quoted.get("url") or quoted.get("uri")
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else ""
+
+
 def parse(body: bytes, base_url: str) -> Page:
     """Posts of one page of statuses, newest first as the API returns them."""
     try:
@@ -96,6 +131,8 @@ def parse(body: bytes, base_url: str) -> Page:
         raise Unreadable(f"expected a JSON array of statuses, found {type(data).__name__}")
     instance = urlsplit(base_url).netloc
     page = Page()
+    known = {str(s["id"]): str(s.get("url") or s.get("uri")) for s in data
+             if isinstance(s, dict) and isinstance(s.get("id"), str) and (s.get("url") or s.get("uri"))}
     for status in data:
         if not isinstance(status, dict) or not isinstance(status.get("id"), str):
             page.malformed.append(f"not a status: {str(status)[:80]}")
@@ -134,5 +171,7 @@ def parse(body: bytes, base_url: str) -> Page:
                 reposts=_count(status, "reblogs_count"),
                 replies=_count(status, "replies_count"),
             ),
+            reply_to_url=_reply_url(status, known, base_url),
+            quote_of_url=_quote_url(status),
         ))
     return page

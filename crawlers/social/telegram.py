@@ -7,6 +7,13 @@ Each post is a ``div.tgme_widget_message`` with ``data-post="<channel>/<id>"``; 
 names the older page in ``<link rel="prev">`` or in the ``a.tme_messages_more[data-before]`` button.
 Service messages (a channel photo changed) carry no text and are skipped; a deleted post is simply
 absent from the preview.
+
+A reply carries ``a.tgme_widget_message_reply`` linking the message it answers (with a snippet of
+that message, which is not this post's text). A forward carries
+``a.tgme_widget_message_forwarded_from_name``; when it links the original message
+(``https://t.me/<channel>/<id>``) the post is read as that original, under its address and handle,
+so a repost of a post Pantau already holds is the same article and never counts twice. A forward
+from a private account (no link) stays a post of this channel.
 """
 
 from __future__ import annotations
@@ -49,6 +56,22 @@ def text_of(node: Selector) -> str:
     return "\n".join(line for line in lines if line).strip()
 
 
+_REPLY = "ancestor::a[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_reply ')]"
+_TEXT = (".//div[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_text ') "
+         f"and not({_REPLY})]")
+
+
+def _message_link(href: str | None) -> tuple[str, str] | None:
+    """``(link, channel)`` when ``href`` links one message of a public channel (``…/<channel>/<id>``)."""
+    if not href:
+        return None
+    head, _, post_id = href.split("?")[0].rstrip("/").rpartition("/")
+    name = head.rpartition("/")[2]
+    if not post_id.isdigit() or not name or name == "s" or not href.startswith(("http://", "https://")):
+        return None
+    return href.split("?")[0], name
+
+
 def parse(body: str, base_url: str, channel: str) -> Page:
     """Posts of one preview page, oldest first as Telegram prints them."""
     sel = Selector(text=body)
@@ -63,7 +86,7 @@ def parse(body: str, base_url: str, channel: str) -> Page:
             continue
         if "service_message" in msg.attrib.get("class", ""):
             continue
-        text_node = msg.css("div.tgme_widget_message_text")
+        text_node = msg.xpath(_TEXT)
         text = text_of(text_node[0]) if text_node else ""
         if not text:  # a photo or sticker without a caption: nothing to read
             continue
@@ -77,14 +100,22 @@ def parse(body: str, base_url: str, channel: str) -> Page:
             page.malformed.append(f"post {ref}: time without offset ({stamp!r})")
             continue
         link = msg.css("a.tgme_widget_message_date::attr(href)").get() or f"{base_url}/{name or channel}/{post_id}"
+        author = "@" + (name or channel)
+        original = _message_link(msg.css("a.tgme_widget_message_forwarded_from_name::attr(href)").get())
+        if original is not None:  # a repost: the original post, under its own address and handle
+            link, author = original[0], "@" + original[1]
+        reply = _message_link(msg.css("a.tgme_widget_message_reply::attr(href)").get())
         page.posts.append(Post(
             platform=PLATFORM,
             post_id=post_id,
             url=link,
             text=text,
             published=published,
-            author="@" + (name or channel),
-            engagement=Engagement(views=count(msg.css("span.tgme_widget_message_views::text").get())),
+            author=author,
+            # The views a forward shows are this channel's readers of the copy, not the original's reach.
+            engagement=None if original else Engagement(views=count(msg.css("span.tgme_widget_message_views::text")
+                                                                    .get())),
+            reply_to_url=reply[0] if reply else "",
         ))
     older = sel.css("link[rel=prev]::attr(href)").get() or ""
     if not older:

@@ -54,6 +54,20 @@ def _cluster(url: str, a: Article, tz: str) -> None:
         st.caption(fmt.when(o.published_at, tz))
 
 
+def _linked(url: str, a: Article) -> None:
+    """The post this one answers or quotes: a link when Pantau holds it, else a note that it does not."""
+    for other_id, verb in ((a.reply_to, "Membalas"), (a.quote_of, "Mengutip")):
+        if not other_id:
+            continue
+        other = data.article(url, other_id)
+        if other is None:
+            st.caption(f"{verb} unggahan yang belum tersimpan di Pantau.")
+        else:
+            st.page_link("views/artikel.py", label=show.md_escape(f"{verb} {show.byline(other)}: {other.title}"),
+                         query_params={"id": other.id}, icon=":material/reply:" if verb == "Membalas" else
+                         ":material/format_quote:")
+
+
 def _relabel(url: str, a: Article) -> None:
     st.subheader("Perbaiki label")
     st.caption("Label dari petugas disimpan sebagai umpan balik dan dipakai untuk melatih model berikutnya.")
@@ -95,7 +109,11 @@ def render() -> None:
     if "artikel_saved" in st.session_state:
         st.success(st.session_state.pop("artikel_saved"))
     st.text(a.title)  # scraped: never a heading, never Markdown
-    st.caption(show.md_escape(f"{a.source} · {fmt.when(a.published_at, tz)} · {a.url}"))
+    st.caption(show.md_escape(f"{show.byline(a)} · {fmt.when(a.published_at, tz)} · {a.url}"))
+    reach = show.engagement_text(a.engagement)
+    if reach:
+        st.caption(reach, help=show.ENGAGEMENT_HELP)
+    _linked(url, a)
     main, side = st.columns([3, 2])
     with main:
         st.text(a.body)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +16,8 @@ from pantau import regions
 from pantau.article import SOURCE_TYPES
 
 PAGE_SIZE = 20
-SORT_NAMES = {"relevance": "Paling relevan", "newest": "Terbaru", "oldest": "Terlama"}
+SORT_NAMES = {"relevance": "Paling relevan", "newest": "Terbaru", "oldest": "Terlama",
+              "engagement": "Interaksi terbanyak"}
 
 
 def _region_options(watch: list[str], chosen: tuple[str, ...]) -> list[str]:
@@ -60,8 +60,11 @@ def _hit(hit: Hit, tz: str) -> None:
         label = show.SENTIMENT_NAMES[a.sentiment.label if a.sentiment else "unscored"]
         places = ", ".join(show.region_name(c) for c in a.regions) or "tanpa wilayah"
         topics = ", ".join(show.topic_name(t.label) for t in a.topics)
-        st.caption(show.md_escape(f"{fmt.when(a.published_at, tz)} · {a.source} · {label} · {places}"
+        st.caption(show.md_escape(f"{fmt.when(a.published_at, tz)} · {show.byline(a)} · {label} · {places}"
                                   + (f" · {topics}" if topics else "")))
+        reach = show.engagement_text(a.engagement)
+        if reach:
+            st.caption(reach, help=show.ENGAGEMENT_HELP)
         show.snippet(hit.highlights.get("body", [])[:2])
 
 
@@ -73,8 +76,8 @@ def render() -> None:
     query = st.text_input("Kata kunci", value=view.query, key="cari_q", on_change=_changed, args=("cari_q", "q"),
                           placeholder='banjir "jalan rusak" -latihan  atau  banjir OR longsor',
                           help='Semua kata harus ada; "frasa" persis; -kata untuk mengecualikan; OR untuk salah satu.')
-    known = data.facets(url, "", Filters(), ("topics", "source"), 200)
-    cols = st.columns(5)
+    known = data.facets(url, "", Filters(), ("topics", "source", "platform"), 200)
+    cols = [*st.columns(3), *st.columns(3)]  # two rows of three: six in one row cut a chosen value to "Me…"
     cols[0].multiselect("Wilayah", _region_options(cfg.regions.watch, view.regions), default=list(view.regions),
                         format_func=show.region_name, placeholder="Semua", key="cari_region", on_change=_changed,
                         args=("cari_region", "region"))
@@ -91,20 +94,18 @@ def render() -> None:
     cols[4].multiselect("Jenis sumber", list(SOURCE_TYPES), default=list(view.source_types),
                         format_func=show.SOURCE_TYPE_NAMES.__getitem__, placeholder="Semua", key="cari_source_type",
                         on_change=_changed, args=("cari_source_type", "source_type"))
+    cols[5].multiselect("Platform", list(dict.fromkeys([*known.get("platform", {}), *view.platforms])),
+                        default=list(view.platforms), format_func=show.platform_name, placeholder="Semua",
+                        key="cari_platform", on_change=_changed, args=("cari_platform", "platform"),
+                        help="Hanya unggahan publik dari platform ini (berita tidak punya platform).")
     left, middle, right = st.columns([2, 1, 1])
     left.date_input("Tanggal (WITA)" if tz == "Asia/Makassar" else f"Tanggal ({tz})", value=_dates(view, tz),
                     key="cari_dates", on_change=_sync_dates, format="DD/MM/YYYY")
     sort = middle.selectbox("Urutan", SORTS, format_func=SORT_NAMES.__getitem__, key="cari_sort",
-                            on_change=lambda: st.session_state.update(cari_page=1))
+                            on_change=lambda: st.session_state.update(cari_page=1),
+                            help="Interaksi terbanyak: suka + 2 × dibagikan ulang + balasan + dilihat/100; "
+                                 "berita (tanpa angka interaksi) di bawah semua unggahan.")
     filters = view.filters()
-    typed = params.sources_of_types(view, [(src.name, src.source_type) for src in cfg.sources])
-    if typed is not None:
-        if not typed:
-            kinds = ", ".join(show.SOURCE_TYPE_NAMES[k] for k in view.source_types)
-            st.info(f"Tidak ada sumber terkonfigurasi berjenis {kinds}"
-                    + (" di antara sumber yang dipilih." if view.sources else "."))
-            return
-        filters = dataclasses.replace(filters, sources=typed)
     result = data.search(url, query, filters, sort, 1, PAGE_SIZE)
     pages = max(1, -(-result.total // PAGE_SIZE))
     if st.session_state.setdefault("cari_page", 1) > pages:  # the URL or a filter shrank the result under this page

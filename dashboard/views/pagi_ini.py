@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -10,10 +11,13 @@ import pandas as pd
 import streamlit as st
 
 from alerts import fmt
+from alerts.watch import SERIES_NAMES, series_of
 from dashboard import data, geo, params, show
 from index import Filters
+from pantau.article import SOURCE_TYPES
 
 BASELINE = timedelta(days=7)
+TOP_POSTS = 5
 
 
 def _active_alerts(url: str) -> dict[str, list[dict[str, Any]]]:
@@ -44,7 +48,8 @@ def _card(code: str, now: dict[str, int], base: dict[str, int], scale: float, al
             watch = doc.get("watch") or {}
             # A topic alert over the watched regions sits on their cards too: say which topic it is.
             topic = f" · {show.topic_name(str(watch['topic']))}" if watch.get("topic") else ""
-            st.badge(f"Peringatan: {level}{topic}",
+            posts = f" · {SERIES_NAMES['social']}" if series_of(doc) == "social" else ""
+            st.badge(f"Peringatan: {level}{topic}{posts}",
                      color="red" if doc.get("severity") in ("siaga", "awas") else "orange", icon=":material/warning:")
         left, right = st.columns(2)
         change = f"{fmt.number(100 * (total - expected) / expected)}%" if expected >= 1 else None
@@ -88,6 +93,24 @@ def _map(url: str, province: str, period: Filters) -> None:
             st.write("Belum ada artikel tentang kabupaten/kota provinsi ini pada periode tersebut.")
 
 
+def _top_posts(url: str, period: Filters, tz: str) -> None:
+    """The public posts of the period that reached the most people (``sort="engagement"``).
+
+    Left out for an office that collects no posts at all, so a news-only dashboard is not padded.
+    """
+    if not data.article_count(url, Filters(source_types=("social",))):
+        return
+    st.subheader("Unggahan publik teratas")
+    posts = data.search(url, "", dataclasses.replace(period, source_types=("social",)), "engagement", 1, TOP_POSTS)
+    if not posts.hits:
+        st.write("Tidak ada unggahan publik pada periode ini.")
+        return
+    st.caption(f"{fmt.number(posts.total)} unggahan, diurutkan menurut interaksi "
+               "(suka + 2 × dibagikan ulang + balasan + dilihat/100)")
+    for hit in posts.hits:
+        show.post(hit.article, tz)
+
+
 def render() -> None:
     cfg = data.settings()
     url, tz = cfg.store.url, cfg.regions.timezone
@@ -97,13 +120,25 @@ def render() -> None:
     st.title("Pagi ini")
     st.caption(f"{fmt.span(since, until, tz)} · dibandingkan dengan 7 hari sebelumnya")
     options = list(dict.fromkeys([*cfg.regions.watch, *view.regions]))
-    chosen = st.multiselect("Wilayah", options, default=list(view.regions or cfg.regions.watch),
-                            format_func=show.region_name, placeholder="Pilih wilayah", key="pagi_region",
-                            on_change=params.sync,
-                            args=("pagi_region", "region"))
+    where, kind, platform = st.columns([2, 1, 1])
+    chosen = where.multiselect("Wilayah", options, default=list(view.regions or cfg.regions.watch),
+                               format_func=show.region_name, placeholder="Pilih wilayah", key="pagi_region",
+                               on_change=params.sync, args=("pagi_region", "region"))
+    types = kind.multiselect("Jenis sumber", list(SOURCE_TYPES), default=list(view.source_types),
+                             format_func=show.SOURCE_TYPE_NAMES.__getitem__, placeholder="Semua",
+                             key="pagi_source_type", on_change=params.sync, args=("pagi_source_type", "source_type"))
+    known = data.facets(url, "", Filters(), ("platform",), 50).get("platform", {})
+    platforms = platform.multiselect("Platform", list(dict.fromkeys([*known, *view.platforms])),
+                                     default=list(view.platforms), format_func=show.platform_name,
+                                     placeholder="Semua", key="pagi_platform", on_change=params.sync,
+                                     args=("pagi_platform", "platform"),
+                                     help="Hanya unggahan publik dari platform ini (berita tidak punya platform).")
     codes = tuple(chosen or cfg.regions.watch)
-    period = Filters(regions=codes, topics=view.topics, sources=view.sources, since=since, until=until)
-    baseline = Filters(regions=codes, topics=view.topics, sources=view.sources, since=since - BASELINE, until=since)
+    # Everything on the page (cards, trend, map, stories, topics) counts what these filters keep.
+    scope = Filters(regions=codes, topics=view.topics, sources=view.sources, source_types=tuple(types),
+                    platforms=tuple(platforms))
+    period = dataclasses.replace(scope, since=since, until=until)
+    baseline = dataclasses.replace(scope, since=since - BASELINE, until=since)
     now_counts = data.region_counts(url, period)
     base_counts = data.region_counts(url, baseline)
     scale = (until - since) / BASELINE
@@ -119,13 +154,11 @@ def render() -> None:
     interval = "hour" if until - since <= timedelta(days=3) else "day"
     show.sentiment_chart(data.timeseries(url, period, interval, tz), interval, tz)
     for province in dict.fromkeys(code.split(".")[0] for code in codes):
-        _map(url, province, Filters(regions=(province,), topics=view.topics, sources=view.sources, since=since,
-                                    until=until))
+        _map(url, province, dataclasses.replace(period, regions=(province,)))
     left, right = st.columns([3, 2])
     with left:
-        st.subheader("Berita negatif teratas")
-        stories = [s for s in data.top_stories(url, Filters(regions=codes, topics=view.topics, sources=view.sources,
-                                                            sentiment=view.sentiment, since=since, until=until))
+        st.subheader("Unggahan negatif teratas" if types == ["social"] else "Berita negatif teratas")
+        stories = [s for s in data.top_stories(url, dataclasses.replace(period, sentiment=view.sentiment))
                    if s.negative]
         if not stories:
             st.write("Tidak ada berita negatif pada periode ini.")
@@ -149,6 +182,8 @@ def render() -> None:
                 y=alt.Y("topik:N", sort="-x", title=None, axis=alt.Axis(labelLimit=150)),
                 tooltip=["topik:N", "artikel:Q"])
             st.altair_chart(chart, width="stretch")
+    if not types or "social" in types:
+        _top_posts(url, period, tz)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from alerts import fmt
+from alerts.watch import series_of
 from dashboard import data, show
 
 
@@ -41,16 +42,18 @@ def _link(doc: dict[str, Any]) -> dict[str, str]:
     verdict = (doc.get("detail") or {}).get("verdict") or {}
     out = {"region": watch.get("region") or ",".join(watch.get("scope") or []), "topic": watch.get("topic", ""),
            "source": watch.get("source", ""), "from": verdict.get("window_start", ""),
-           "to": verdict.get("window_end", ""), "sentiment": "negative" if doc.get("kind") == "spike" else ""}
+           "to": verdict.get("window_end", ""), "sentiment": "negative" if doc.get("kind") == "spike" else "",
+           "source_type": "social" if series_of(doc) == "social" else ""}
     return {k: str(v) for k, v in out.items() if v}
 
 
 def _detail(doc: dict[str, Any], tz: str) -> None:
     detail = doc.get("detail") or {}
     verdict = detail.get("verdict")
+    what = "unggahan publik" if series_of(doc) == "social" else "berita"
     if verdict:
         start, end = datetime.fromisoformat(verdict["window_start"]), datetime.fromisoformat(verdict["window_end"])
-        st.write(f"{fmt.number(verdict['observed'])} berita negatif dari {fmt.number(verdict['total'])} "
+        st.write(f"{fmt.number(verdict['observed'])} {what} negatif dari {fmt.number(verdict['total'])} "
                  f"pada {fmt.span(start, end, tz)}; biasanya ±{fmt.number(verdict['expected'], 1)} "
                  f"(porsi negatif biasanya {fmt.percent(verdict.get('baseline_share', 0))}).")
     elif detail.get("silent_hours") is not None:
@@ -65,7 +68,7 @@ def _detail(doc: dict[str, Any], tz: str) -> None:
         st.markdown("**Kata yang menonjol:** " + ", ".join(show.md_escape(str(t["term"])) for t in terms))
     stories = detail.get("stories") or []
     if stories:
-        st.markdown("**Berita**")
+        st.markdown(f"**{what.capitalize()}**")
         for s in stories:
             st.text(f"{s['title']}  —  {s['source']}, {fmt.number(s['count'])} artikel, "
                     f"{fmt.number(s['negative'])} negatif")
