@@ -72,10 +72,12 @@ def test_helpers_read_addresses_and_usage() -> None:
 def test_the_token_is_on_a_marked_request_only_while_it_is_sent() -> None:
     from scrapy.http import Request, Response
 
-    from crawlers.middlewares.token import ApiToken
+    from crawlers.middlewares.token import ApiToken, api_meta
 
     token = ApiToken("rahasia")
-    api, robots = Request("https://api.x.com/2/tweets/search/recent?query=a", meta={"pantau_auth": True}), \
+    marked = api_meta("https://api.x.com/2/")
+    assert marked["dont_redirect"] is True  # a redirect is counted as an error, never followed with the header
+    api, robots = Request("https://api.x.com/2/tweets/search/recent?query=a", meta=marked), \
         Request("https://api.x.com/robots.txt")
     token.process_request(api)
     token.process_request(robots)
@@ -83,6 +85,16 @@ def test_the_token_is_on_a_marked_request_only_while_it_is_sent() -> None:
     token.process_response(api, Response(api.url, status=429, request=api))
     assert "Authorization" not in api.headers  # a retry (or the resume queue) copies the request without it
     assert "Authorization" not in api.copy().headers
+    # The mark names the API's origin: a paging link or a redirect copy to another host, scheme or port
+    # carries the same meta but never gets the token; an explicit default port is the same origin.
+    for elsewhere in ("https://graph.attacker.example/v21.0/next", "http://api.x.com/2/tweets",
+                      "https://api.x.com:8443/2/tweets"):
+        other = Request(elsewhere, meta=marked, headers={"Authorization": "Bearer stale"})
+        token.process_request(other)
+        assert "Authorization" not in other.headers, elsewhere
+    same = Request("https://API.x.com:443/2/tweets/search/recent?next_token=b", meta=marked)
+    token.process_request(same)
+    assert same.headers.get("Authorization") == b"Bearer rahasia"
 
 
 def test_bluesky_search_pages_back_then_resumes_from_its_cursor(tmp_path: Path) -> None:
@@ -185,6 +197,18 @@ def test_x_recent_search_with_token_pages_and_resumes_from_since_id(tmp_path: Pa
         srv.reset_hits()
         third = crawl([source], store, tmp_path / "state")["x-samarinda"]
         assert third.new == 2 and _hits(srv, "/x/") == [f"{recent}&since_id={X_BASE_ID + 25}"]
+
+        # A week later the cursor's tweet is past recent search's window and X refuses the since_id:
+        # the crawl asks for the whole week instead, stores only what is new, and moves the cursor on.
+        srv.apis.x_oldest_since_id = X_BASE_ID + 28
+        srv.apis.publish(x=1)
+        srv.reset_hits()
+        fourth = crawl([source], store, tmp_path / "state")["x-samarinda"]
+        assert _hits(srv, "/x/")[:2] == [f"{recent}&since_id={X_BASE_ID + 27}", recent]
+        assert fourth.new == 1 and not fourth.errors
+        srv.reset_hits()
+        fifth = crawl([source], store, tmp_path / "state")["x-samarinda"]
+        assert _hits(srv, "/x/") == [f"{recent}&since_id={X_BASE_ID + 28}"] and fifth.new == 0
 
 
 def test_x_refusals_malformed_answers_and_a_spent_window(tmp_path: Path) -> None:
@@ -387,3 +411,31 @@ def test_sources_check_reads_api_sources_with_their_own_parsers(tmp_path: Path) 
     assert not rows["x-kosong"].valid and rows["x-kosong"].error.startswith("disabled: no X API token")
     assert (rows["fb"].valid, rows["fb"].items) == (True, 3)
     assert not rows["fb-basi"].valid and rows["fb-basi"].error == "HTTP 400"
+
+
+def test_a_crawl_with_a_refused_page_leaves_the_cursor_where_it_was(tmp_path: Path) -> None:
+    """X filters on the cursor (since_id): moving it past a page that was never read would lose
+    those tweets for good, so a crawl with a failed request keeps the old cursor."""
+    store = f"sqlite:///{tmp_path / 'p.db'}"
+    with CrawlServer() as srv:
+        source = {"name": "x-putus", "type": "x", "url": "https://x.com/search?q=putus",
+                  "api": srv.base + "/x/2/", "token": "tok-x", "max_pages": 5}
+        first = crawl([source], store, tmp_path / "state")["x-putus"]
+        assert first.new == 10 and first.errors == {"x_permission_denied": 1}  # page two (tweets 1-2) refused
+        srv.reset_hits()
+        crawl([source], store, tmp_path / "state")
+        assert not any("since_id" in p for p in _hits(srv, "/x/"))  # no cursor was saved: the page is asked again
+
+
+def test_a_bluesky_post_dated_in_the_future_counts_from_when_it_was_indexed() -> None:
+    """createdAt is the client's claim; a forged "2099" must not move the cursor past every later post."""
+    import json
+
+    view = {"uri": "at://did:plc:x/app.bsky.feed.post/3kabc", "cid": "c", "author": {"handle": "warga.bsky.social"},
+            "record": {"text": "Banjir di Samarinda", "createdAt": "2099-01-01T00:00:00.000Z"},
+            "indexedAt": "2025-07-15T03:00:00.123Z", "likeCount": 1, "repostCount": 0, "replyCount": 0}
+    page = bluesky.parse_search(json.dumps({"posts": [view]}).encode())
+    assert [p.published.isoformat() for p in page.posts] == ["2025-07-15T03:00:00.123000+00:00"]
+    view["record"]["createdAt"] = "2025-07-15T02:59:58.000Z"  # an ordinary post: created just before indexing
+    page = bluesky.parse_search(json.dumps({"posts": [view]}).encode())
+    assert [p.published.isoformat() for p in page.posts] == ["2025-07-15T02:59:58+00:00"]

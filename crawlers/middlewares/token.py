@@ -5,15 +5,34 @@ API requests with ``meta["pantau_auth"]``; this middleware adds the header just 
 and removes it from the request once the answer is in, so a retried or resumed request (Scrapy
 writes pending requests to ``JOBDIR``) never carries the token to disk, and the token never
 appears in a URL or a log line. Off (``NotConfigured``) when the crawl has no ``PANTAU_API_TOKEN``.
+
+The mark is the origin (scheme, host, port) of the source's API base, and the header goes only to a
+request for that origin: a ``paging.next`` link or anything else that points at another host never
+gets the token. API requests also carry ``dont_redirect``, so a redirect is an error to count rather
+than a new request (which would copy the header into the scheduler, and to disk with ``JOBDIR``).
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
 HEADER = b"Authorization"
+
+
+def origin(url: str) -> str:
+    """``scheme://host:port`` of a URL, with the default port spelled out."""
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme, 0)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def api_meta(api_base: str) -> dict[str, object]:
+    """The request meta that lets :class:`ApiToken` put the token on requests to ``api_base`` only."""
+    return {"pantau_auth": origin(api_base), "dont_redirect": True}
 
 
 class ApiToken:
@@ -28,7 +47,9 @@ class ApiToken:
         return cls(token)
 
     def process_request(self, request: Request) -> None:
-        if request.meta.get("pantau_auth"):
+        request.headers.pop(HEADER, None)
+        allowed = request.meta.get("pantau_auth")
+        if isinstance(allowed, str) and allowed == origin(request.url):
             request.headers[HEADER] = self.value
 
     def process_response(self, request: Request, response: Response) -> Response:

@@ -75,7 +75,11 @@ def _post(view: Any, page: Page) -> Post | None:
     if not handle or not rkey:
         page.malformed.append(f"post {uri}: no author handle")
         return None
-    published = moment((record or {}).get("createdAt")) or moment(view.get("indexedAt"))
+    # createdAt is whatever the posting client says; indexedAt is when the AppView saw the post. A post
+    # can claim a time after it was indexed (a forged or wrong clock, "2099-..."), and taking that
+    # would move the cursor into the future and hide every later post: the earlier of the two counts.
+    created, indexed = moment((record or {}).get("createdAt")), moment(view.get("indexedAt"))
+    published = min(created, indexed) if created is not None and indexed is not None else created or indexed
     if published is None:
         page.malformed.append(f"post {uri}: createdAt {(record or {}).get('createdAt')!r} is no time")
         return None

@@ -14,6 +14,7 @@ account is gone, and so are its tweets): it is counted as deleted, not read.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
@@ -102,3 +103,18 @@ def parse(body: bytes) -> Page:
             ),
         ))
     return page
+
+
+def since_id_refused(body: bytes) -> bool:
+    """Whether a 400 says the ``since_id`` is too old (``errors[].parameters.since_id``, as X answers
+    "'since_id' must be a tweet id created after ...")."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    errors = data.get("errors") if isinstance(data, dict) else None
+    for error in errors if isinstance(errors, list) else []:
+        if isinstance(error, dict) and (
+                "since_id" in (error.get("parameters") or {}) or "since_id" in str(error.get("message", ""))):
+            return True
+    return False

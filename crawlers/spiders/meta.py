@@ -20,6 +20,7 @@ from scrapy import Request
 from scrapy.http import Response
 
 from crawlers import stats
+from crawlers.middlewares import token
 from crawlers.refusals import REASONS
 from crawlers.social import Unreadable, meta
 from crawlers.spiders.social import PostSpider
@@ -43,7 +44,7 @@ class MetaSpider(PostSpider):
         yield self._request(meta.posts_url(self.api, self.account, self.platform), self.parse_parents)
 
     def _request(self, url: str, callback: Any, depth: int = 1, parent: str = "") -> Request:
-        return Request(url, callback=callback, meta={"pantau_page": depth, "pantau_auth": True,
+        return Request(url, callback=callback, meta={"pantau_page": depth, **token.api_meta(self.api),
                                                      "pantau_parent": parent, "handle_httpstatus_list": GRAPH_ERRORS})
 
     def graph_error(self, response: Response) -> None:

@@ -65,6 +65,7 @@ class PostSpider(NewsSpider):
     back_to: datetime | None
     start_cursor: cursor.Cursor
     newest: Post | None
+    gap: bool  # a request of this crawl failed: some posts may be unread
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PostSpider:
@@ -79,6 +80,7 @@ class PostSpider(NewsSpider):
         spider.store_url = crawler.settings.get("PANTAU_STORE_URL", "")
         spider.start_cursor = cursor.Cursor(platform=cls.platform)
         spider.newest = None
+        spider.gap = False
         spider.source_config = config
         spider.api = platforms.api_base(config)
         spider.token = crawler.settings.get("PANTAU_API_TOKEN", "")
@@ -93,8 +95,9 @@ class PostSpider(NewsSpider):
     def _newer(self, post: Post, than_id: str, than_at: datetime | None) -> bool:
         if self.platform == youtube.PLATFORM:  # video ids carry no order; the feed's times do
             return than_at is None or post.published > than_at
-        if self.by_time:
-            return than_at is None or (post.published, id_key(post.post_id)) > (than_at, id_key(than_id))
+        if self.by_time:  # the cursor keeps whole seconds; a post's time may carry milliseconds
+            at = post.published.replace(microsecond=0)
+            return than_at is None or (at, id_key(post.post_id)) > (than_at, id_key(than_id))
         return not than_id or id_key(post.post_id) > id_key(than_id)
 
     def is_new(self, post: Post) -> bool:
@@ -104,8 +107,17 @@ class PostSpider(NewsSpider):
         return self.back_to is not None and post.published < self.back_to
 
     def finish(self, spider: Any, reason: str) -> None:
-        """After the store pipeline's last batch: move the cursor, if this crawl ran to its end."""
+        """After the store pipeline's last batch: move the cursor, if this crawl ran to its end.
+
+        A crawl in which any request failed (a page 2 refused, a rate limit that outlasted the retries)
+        leaves the cursor where it was: the APIs filter on it (``since_id``, ``since``, ``min_id``), so
+        moving it past a page that was never read would lose those posts for good. The posts that were
+        read are kept once by the usual dedupe when the next crawl reads them again.
+        """
         if spider is not self or reason != "finished" or self.newest is None or not self.store_url:
+            return
+        if self.gap:
+            log.warning("source=%s: a request failed, so the cursor stays where it was", self.source_name)
             return
         cursor.save(runstate.get(self.store_url).store, self.source_name, cursor.Cursor(
             platform=self.platform, newest_id=self.newest.post_id, newest_at=self.newest.published))
@@ -141,6 +153,7 @@ class PostSpider(NewsSpider):
 
     def refused(self, reason: str, url: str) -> None:
         """A refusal read from the API's own error body (Meta answers 400 for an expired token)."""
+        self.gap = True
         assert self.crawler.stats is not None
         stats.inc(self.crawler.stats, "errors", f"{self.platform}_{reason}")
         log.warning("source=%s %s refused: %s (url=%s)", self.source_name, self.platform, reason, url)
@@ -149,6 +162,7 @@ class PostSpider(NewsSpider):
         return ParseIssue(source=self.source_name, url=url, reason=f"{self.platform}_unreadable", detail=str(exc))
 
     def failed(self, failure: Failure) -> None:
+        self.gap = True
         exc = failure.value
         if not (isinstance(exc, HttpError) and exc.response.status in REASONS):
             super().failed(failure)

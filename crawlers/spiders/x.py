@@ -16,10 +16,12 @@ from scrapy import Request
 from scrapy.http import Response
 
 from crawlers import stats
+from crawlers.middlewares import token
 from crawlers.social import Unreadable, x
 from crawlers.spiders.social import PostSpider
 
 log = logging.getLogger(__name__)
+
 
 
 class XSpider(PostSpider):
@@ -36,11 +38,24 @@ class XSpider(PostSpider):
         self.load_cursor()
         yield self._request("")
 
-    def _request(self, next_token: str, depth: int = 1) -> Request:
-        url = x.search_url(self.api, self.query, self.start_cursor.newest_id, next_token)
-        return Request(url, callback=self.parse_page, meta={"pantau_page": depth, "pantau_auth": True})
+    def _request(self, next_token: str, depth: int = 1, since: bool = True) -> Request:
+        url = x.search_url(self.api, self.query, self.start_cursor.newest_id if since else "", next_token)
+        return Request(url, callback=self.parse_page, meta={"pantau_page": depth, "pantau_since": since,
+                                                            "handle_httpstatus_list": [400],
+                                                            **token.api_meta(self.api)})
 
     def parse_page(self, response: Response) -> Iterator[Any]:
+        if response.status == 400:
+            # Recent search covers seven days and refuses a since_id older than that: a source paused
+            # or quiet for a week would fail on every crawl. Ask for the whole week instead; the
+            # cursor's id still keeps the tweets already read out (is_new).
+            if response.meta.get("pantau_since") and self.start_cursor.newest_id and x.since_id_refused(response.body):
+                log.info("source=%s: since_id %s is past recent search's seven days; reading the whole week",
+                         self.source_name, self.start_cursor.newest_id)
+                yield self._request("", since=False)
+            else:
+                self.refused("bad_request", response.url)
+            return
         try:
             page = x.parse(response.body)
         except Unreadable as exc:
@@ -56,4 +71,4 @@ class XSpider(PostSpider):
             yield self.item(post, response)
         depth = int(response.meta.get("pantau_page", 1))
         if page.older and not reached and depth < self.max_pages:
-            yield self._request(page.older, depth + 1)
+            yield self._request(page.older, depth + 1, since=bool(response.meta.get("pantau_since", True)))

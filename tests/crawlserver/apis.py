@@ -103,6 +103,7 @@ class ApiWeb:
     parents: dict[str, list[Parent]] = field(default_factory=dict)  # page or IG user id -> oldest first
     times: list[tuple[str, dict[str, list[str]], float]] = field(default_factory=list)
     auth: list[str] = field(default_factory=list)  # the Authorization header of each request ("" when none)
+    x_oldest_since_id: int = 0  # recent search's seven days: a since_id below this is refused with a 400
 
     # -- content ------------------------------------------------------------------------------------
     @classmethod
@@ -121,6 +122,8 @@ class ApiWeb:
             Tweet(n=n, at=BASE_TIME + timedelta(hours=3 * n), text=tagged(post_text(900 + n)),
                   user="u1" if n % 3 else "u2", retweet=(n == 7), broken=(n == 12)) for n in range(1, 26)]
         web.tweets["samarinda"][19].user = "u404"  # tweet 20: its author's account was deleted
+        web.tweets["putus"] = [Tweet(n=200 + n, at=BASE_TIME + timedelta(hours=n), text=post_text(970 + n),
+                                     user="u1") for n in range(1, 13)]
         web.tweets["ramai"] = [Tweet(n=100 + n, at=BASE_TIME + timedelta(hours=n), text=post_text(950 + n),
                                      user="u1") for n in range(1, 13)]
         web.parents[FB_PAGE] = [web._fb_post(n) for n in range(1, 7)]
@@ -251,6 +254,15 @@ class ApiWeb:
                                       "enrolled in the requested endpoint.", "reason": "client-not-enrolled"}, 403)
         if q == "rusak":
             return _answer({"data": "pemeliharaan"})
+        if "since_id" in query and int(query["since_id"][0]) < self.x_oldest_since_id:
+            since = query["since_id"][0]
+            message = (f"Invalid 'since_id':'{since}'. 'since_id' must be a tweet id created after "
+                       f"2026-11-26T06:00:00Z. Please use a 'since_id' that is larger than {self.x_oldest_since_id}")
+            return _answer({"errors": [{"parameters": {"since_id": [since]}, "message": message}],
+                            "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+                            "type": "https://api.twitter.com/2/problems/invalid-request"}, 400)
+        if q == "putus" and "next_token" in query:  # the second page is refused: the crawl has a gap
+            return _answer({"title": "Forbidden", "type": "about:blank", "status": 403, "detail": "Forbidden"}, 403)
         tweets = sorted(self.tweets.get(q, []), key=lambda t: t.n, reverse=True)
         if "since_id" in query:
             tweets = [t for t in tweets if int(t.id) > int(query["since_id"][0])]
