@@ -18,6 +18,8 @@ REASONS = {
 _WORDS = {reason: words for reason, words in REASONS.values()}
 _WORDS["gone"] = "the channel, account or feed was deleted, suspended or renamed"
 _WORDS["rate_limited"] = "the platform's rate limit is spent; the next crawl asks again"
+_WORDS["invalid_request"] = "the platform refused the request as invalid (a wrong account id, page id or field)"
+_WORDS["bad_request"] = _WORDS["invalid_request"]
 
 
 def explain(error_reason: str) -> str:

@@ -58,6 +58,7 @@ def test_helpers_read_addresses_and_usage() -> None:
     assert meta.without_token("https://g/v21.0/1/posts?access_token=rahasia&after=QVF") == "https://g/v21.0/1/posts?after=QVF"
     assert meta.error_reason(b'{"error": {"code": 190, "error_subcode": 463}}') == "token_rejected"
     assert meta.error_reason(b'{"error": {"code": 100, "error_subcode": 33}}') == "deleted"
+    assert meta.error_reason(b'{"error": {"code": 100}}') == "invalid_request"  # a wrong id or field, not a deletion
     assert meta.error_reason(b'{"error": {"code": 200}}') == "permission_denied"
     assert meta.error_reason(b"<html>") == ""
     assert meta.error_reason(b'{"error": {"code": 4}}') == "rate_limited"
@@ -431,11 +432,12 @@ def test_a_bluesky_post_dated_in_the_future_counts_from_when_it_was_indexed() ->
     """createdAt is the client's claim; a forged "2099" must not move the cursor past every later post."""
     import json
 
+    record = {"text": "Banjir di Samarinda", "createdAt": "2099-01-01T00:00:00.000Z"}
     view = {"uri": "at://did:plc:x/app.bsky.feed.post/3kabc", "cid": "c", "author": {"handle": "warga.bsky.social"},
-            "record": {"text": "Banjir di Samarinda", "createdAt": "2099-01-01T00:00:00.000Z"},
-            "indexedAt": "2025-07-15T03:00:00.123Z", "likeCount": 1, "repostCount": 0, "replyCount": 0}
+            "record": record, "indexedAt": "2025-07-15T03:00:00.123Z", "likeCount": 1, "repostCount": 0,
+            "replyCount": 0}
     page = bluesky.parse_search(json.dumps({"posts": [view]}).encode())
     assert [p.published.isoformat() for p in page.posts] == ["2025-07-15T03:00:00.123000+00:00"]
-    view["record"]["createdAt"] = "2025-07-15T02:59:58.000Z"  # an ordinary post: created just before indexing
+    record["createdAt"] = "2025-07-15T02:59:58.000Z"  # an ordinary post: created just before indexing
     page = bluesky.parse_search(json.dumps({"posts": [view]}).encode())
     assert [p.published.isoformat() for p in page.posts] == ["2025-07-15T02:59:58+00:00"]

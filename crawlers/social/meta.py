@@ -67,8 +67,8 @@ def error_reason(body: bytes) -> str:
     if not isinstance(error, dict) or not isinstance(error.get("code"), int):
         return ""
     code = error["code"]
-    if code == 100:
-        return "deleted"
+    if code == 100:  # the generic invalid-parameter error; subcode 33 alone means "no such object"
+        return "deleted" if error.get("error_subcode") == 33 else "invalid_request"
     if code in (102, 190):
         return "token_rejected"
     if code == 10 or 200 <= code <= 299:
