@@ -9,6 +9,8 @@ has its comment threads read through ``commentThreads.list``, newest first, unti
 comment cursor already covers: a later crawl asks each video for its newest page only. The
 comment cursor (the newest comment read, under ``<source>#comments`` in the store) is separate
 from the feed's, because comments keep arriving on videos the feed cursor has passed. Videos are
+read one after another; a spent quota (``quotaExceeded``, ``rateLimitExceeded``) ends the comments
+for this crawl and leaves the comment cursor where it was. Videos are
 not filtered by the cursor for that reason, and the feed is fetched without validators: an
 unchanged feed can still hold videos with new comments.
 
@@ -25,6 +27,7 @@ from typing import Any
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from crawlers import cursor, freshness, runstate, stats
 from crawlers.items import Post
@@ -47,14 +50,16 @@ class YoutubeSpider(PostSpider):
     platform = youtube.PLATFORM
     comment_cursor: cursor.Cursor
     newest_comment: Post | None
-    comments_cut: bool  # a rate limit stopped a video's comments: the comment cursor must not move
+    quota_spent: bool  # the Data API refused for quota or rate: no more comment requests this crawl
+    comments_incomplete: bool  # some video's comments were not read: the comment cursor must not move
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> YoutubeSpider:
         spider: YoutubeSpider = super().from_crawler(crawler, *args, **kwargs)  # type: ignore[assignment]
         spider.comment_cursor = cursor.Cursor(platform=cls.platform)
         spider.newest_comment = None
-        spider.comments_cut = False
+        spider.quota_spent = False
+        spider.comments_incomplete = False
         spider.watch = spider.regions or [str(c) for c in crawler.settings.getlist("PANTAU_SEARCH_REGIONS")]
         spider.watch_terms = json.loads(crawler.settings.get("PANTAU_WATCH_TERMS", "{}") or "{}")
         return spider
@@ -90,16 +95,30 @@ class YoutubeSpider(PostSpider):
         if not self.token:
             return
         tagger = regions.tagger(self.watch_terms or None)
-        for post in page.posts:
-            codes = regions.article_codes(tagger.tag(post.text, title=post.title))
-            if watched(codes, self.watch):
-                yield self._comments(post.post_id)
+        videos = [post.post_id for post in page.posts
+                  if watched(regions.article_codes(tagger.tag(post.text, title=post.title)), self.watch)]
+        yield from self._next_video(videos)
 
     # -- comments -----------------------------------------------------------------------------------
-    def _comments(self, video_id: str, page_token: str = "", depth: int = 1) -> Request:
+    # One video at a time: the videos still to read travel in the request's meta (so a resumed crawl
+    # keeps them), and a spent quota ends the chain instead of sending every other video into it.
+    def _comments(self, video_id: str, rest: list[str], page_token: str = "", depth: int = 1) -> Request:
         return Request(youtube.comments_url(self.api, video_id, page_token), callback=self.parse_comments,
+                       errback=self.comments_failed,
                        meta={"pantau_page": depth, "pantau_auth": True, "pantau_video": video_id,
-                             "handle_httpstatus_list": API_ERRORS})
+                             "pantau_rest": rest, "handle_httpstatus_list": API_ERRORS})
+
+    def _next_video(self, rest: list[str]) -> Iterator[Request]:
+        if rest and not self.quota_spent:
+            yield self._comments(rest[0], rest[1:])
+
+    def comments_failed(self, failure: Failure) -> Iterator[Request]:
+        """A comment page that failed for good (timeout, 5xx after retries): counted, the comment cursor
+        stays, and the next video is still read."""
+        self.failed(failure)
+        self.comments_incomplete = True
+        request = getattr(failure, "request", None)
+        yield from self._next_video(list(request.meta.get("pantau_rest") or []) if request is not None else [])
 
     def _comment_is_new(self, post: Post, than: Post | cursor.Cursor | None) -> bool:
         if isinstance(than, Post):
@@ -121,21 +140,26 @@ class YoutubeSpider(PostSpider):
         if reason == "gone":  # deleted or made private between the feed and its comments
             stats.inc(self.crawler.stats, "dropped", "youtube_deleted")
             return
-        if reason == "rate_limited":
-            self.comments_cut = True  # the backoff middleware already slowed the API's domain
+        self.comments_incomplete = True  # this video's comments may be read next time: keep the cursor
+        if reason == "rate_limited":  # the quota is spent until Google resets it: the rest waits for a later crawl
+            self.quota_spent = True
         if not reason:
             reason = REASONS[response.status][0] if response.status in REASONS else f"http_{response.status}"
         self.refused(reason, response.url)
 
     def parse_comments(self, response: Response) -> Iterator[Any]:
+        rest = list(response.meta.get("pantau_rest") or [])
         if response.status >= 400:
             self.api_error(response)
+            yield from self._next_video(rest)
             return
         video = str(response.meta["pantau_video"])
         try:
             page, thread_times = youtube.parse_comments(response.body, video)
         except Unreadable as exc:
+            self.comments_incomplete = True
             yield self.unreadable(response.url, exc)
+            yield from self._next_video(rest)
             return
         yield from self.issues(page, response.url)
         floor = self.comment_cursor.newest_at
@@ -150,14 +174,16 @@ class YoutubeSpider(PostSpider):
                       for at in thread_times)
         depth = int(response.meta.get("pantau_page", 1))
         if page.older and not reached and depth < self.max_pages:
-            yield self._comments(video, page.older, depth + 1)
+            yield self._comments(video, rest, page.older, depth + 1)
+        else:
+            yield from self._next_video(rest)
 
     def finish(self, spider: Any, reason: str) -> None:
         super().finish(spider, reason)
         if spider is not self or reason != "finished" or self.newest_comment is None or not self.store_url:
             return
-        if self.comments_cut:
-            log.info("source=%s comment cursor kept: a rate limit cut the comments short", self.source_name)
+        if self.comments_incomplete:
+            log.info("source=%s comment cursor kept: some videos' comments were not read", self.source_name)
             return
         cursor.save(runstate.get(self.store_url).store, self.comment_key, cursor.Cursor(
             platform=self.platform, newest_id=self.newest_comment.post_id, newest_at=self.newest_comment.published))

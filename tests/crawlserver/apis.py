@@ -16,8 +16,9 @@ names as its ``api`` base:
 * ``/google/youtube/v3/commentThreads?videoId=…``: the YouTube Data API's comment threads, newest
   first, 3 a page (whatever ``maxResults`` asks) with ``nextPageToken``. Needs the header
   ``X-Goog-Api-Key: key-yt``; any other key gets the 400 ``keyInvalid`` Google sends. Videos named
-  in ``yt_faults`` answer 403 ``commentsDisabled`` or ``quotaExceeded``, 404 ``videoNotFound``, or
-  a body that is not JSON. The feeds that list these videos are in :mod:`tests.crawlserver.social`.
+  in ``yt_faults`` answer 403 ``commentsDisabled`` or ``quotaExceeded``, 404 ``videoNotFound``,
+  500 ``backendError``, or a body that is not JSON. The feeds that list these videos are in
+  :mod:`tests.crawlserver.social`.
 
 Each platform has named queries or ids that answer a spent rate limit, a refusal or malformed
 JSON. Texts are the short Indonesian posts of :mod:`tests.crawlserver.social`. Tests add newer
@@ -153,8 +154,9 @@ class ApiWeb:
         web.yt_threads["ytbanjir001"][4].broken = True  # thread 5 comes without its snippet
         web.yt_threads["ytjalan0005"] = [web._yt_thread("ytjalan0005", n) for n in range(1, 3)]
         web.yt_threads["ytresep0002"] = [web._yt_thread("ytresep0002", n) for n in range(1, 3)]  # never asked
+        web.yt_threads["ytsungai009"] = [web._yt_thread("ytsungai009", n) for n in range(1, 3)]  # after the quota
         web.yt_faults.update({"ytlantik003": "commentsDisabled", "ytpanen0006": "quotaExceeded",
-                              "ythilang008": "videoNotFound", "ytbudaya007": "rusak"})
+                              "ythilang008": "videoNotFound", "ytbudaya007": "rusak", "ytmati0010": "mati"})
         return web
 
     def _yt_thread(self, video: str, n: int, parent: int = 0) -> YtThread:
@@ -440,6 +442,8 @@ class ApiWeb:
                                       "youtube.quota")
         if fault == "videoNotFound":
             return self._google_error(404, fault, "The video identified by the videoId parameter could not be found.")
+        if fault == "mati":
+            return self._google_error(500, "backendError", "Backend Error", "global")
         if fault == "rusak":
             return 200, b"<html><body>Layanan sedang dirawat</body></html>", "text/html", {}
         threads = sorted(self.yt_threads.get(video, []), key=lambda t: t.at, reverse=True)

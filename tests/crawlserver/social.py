@@ -50,9 +50,11 @@ YT_CHANNELS = {
         ("ytmudik0004", "Mudik lewat jalan tol", "Tips perjalanan jauh."),  # no region at all
         ("ytjalan0005", "Jalan rusak di Bontang", "Warga mengeluh."),
     ],
-    "UCkuota": [("ytpanen0006", "Panen raya di Kutai Kartanegara", "Petani senang.")],
+    "UCkuota": [("ytsungai009", "Sungai Mahakam meluap di Samarinda", "Air naik semalam."),  # after the quota
+                ("ytpanen0006", "Panen raya di Kutai Kartanegara", "Petani senang.")],  # quotaExceeded
     "UCrusakapi": [("ytbudaya007", "Festival budaya Berau", "Tari tradisional."),
-                   ("ythilang008", "Car free day Samarinda", "Minggu pagi.")],
+                   ("ythilang008", "Car free day Samarinda", "Minggu pagi."),
+                   ("ytmati0010", "Pasar Segiri Samarinda ramai", "Menjelang lebaran.")],  # answers 500
 }
 
 
