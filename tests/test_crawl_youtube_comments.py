@@ -159,8 +159,11 @@ def test_comment_refusals_quota_deleted_videos_and_malformed_answers(tmp_path: P
         runs = crawl([_source(srv, "yt-salah", "UCwarga", token="key-salah"),
                       _source(srv, "yt-kuota", "UCkuota", token=YT_KEY),
                       _source(srv, "yt-rusak", "UCrusakapi", token=YT_KEY)], store, tmp_path / "state")
-        # A rejected key: each of the three region videos answers 400 keyInvalid; the feed is still read.
-        assert runs["yt-salah"].errors == {"youtube_token_rejected": 3, "youtube_post_malformed": 1}
+        # A rejected key: the first region video answers 400 keyInvalid and no other is asked; the feed is
+        # still read.
+        assert runs["yt-salah"].errors == {"youtube_token_rejected": 1, "youtube_post_malformed": 1}
+        assert [p for p in _asked(srv) if "ytjalan0005" in p or "ytlantik003" in p or "ytbanjir001" in p] == [
+            THREADS.format("ytjalan0005")]
         assert runs["yt-salah"].new == 5
         assert runs["yt-kuota"].errors == {"youtube_rate_limited": 1, "youtube_post_malformed": 1}
         # The quota ran out on the first video: the second is left for a later crawl, not sent into it.

@@ -50,22 +50,21 @@ class YoutubeSpider(PostSpider):
     platform = youtube.PLATFORM
     comment_cursor: cursor.Cursor
     newest_comment: Post | None
-    quota_spent: bool  # the Data API refused for quota or rate: no more comment requests this crawl
+    stopped: bool  # the Data API refused the key (quota spent, key rejected): no more comment requests
     comments_incomplete: bool  # some video's comments were not read: the comment cursor must not move
+    watch: list[str]
+    watch_terms: dict[str, list[str]]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> YoutubeSpider:
         spider: YoutubeSpider = super().from_crawler(crawler, *args, **kwargs)  # type: ignore[assignment]
         spider.comment_cursor = cursor.Cursor(platform=cls.platform)
         spider.newest_comment = None
-        spider.quota_spent = False
+        spider.stopped = False
         spider.comments_incomplete = False
         spider.watch = spider.regions or [str(c) for c in crawler.settings.getlist("PANTAU_SEARCH_REGIONS")]
         spider.watch_terms = json.loads(crawler.settings.get("PANTAU_WATCH_TERMS", "{}") or "{}")
         return spider
-
-    watch: list[str]
-    watch_terms: dict[str, list[str]]
 
     @property
     def comment_key(self) -> str:
@@ -101,7 +100,8 @@ class YoutubeSpider(PostSpider):
 
     # -- comments -----------------------------------------------------------------------------------
     # One video at a time: the videos still to read travel in the request's meta (so a resumed crawl
-    # keeps them), and a spent quota ends the chain instead of sending every other video into it.
+    # keeps them), and a spent quota or a rejected key ends the chain instead of sending every other
+    # video into it.
     def _comments(self, video_id: str, rest: list[str], page_token: str = "", depth: int = 1) -> Request:
         return Request(youtube.comments_url(self.api, video_id, page_token), callback=self.parse_comments,
                        errback=self.comments_failed,
@@ -109,7 +109,7 @@ class YoutubeSpider(PostSpider):
                              "pantau_rest": rest, "handle_httpstatus_list": API_ERRORS})
 
     def _next_video(self, rest: list[str]) -> Iterator[Request]:
-        if rest and not self.quota_spent:
+        if rest and not self.stopped:
             yield self._comments(rest[0], rest[1:])
 
     def comments_failed(self, failure: Failure) -> Iterator[Request]:
@@ -141,8 +141,8 @@ class YoutubeSpider(PostSpider):
             stats.inc(self.crawler.stats, "dropped", "youtube_deleted")
             return
         self.comments_incomplete = True  # this video's comments may be read next time: keep the cursor
-        if reason == "rate_limited":  # the quota is spent until Google resets it: the rest waits for a later crawl
-            self.quota_spent = True
+        if reason in ("rate_limited", "token_rejected"):  # every other video would be refused too
+            self.stopped = True
         if not reason:
             reason = REASONS[response.status][0] if response.status in REASONS else f"http_{response.status}"
         self.refused(reason, response.url)
