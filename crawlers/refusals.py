@@ -2,8 +2,9 @@
 
 A public-post source counts a 401, 403, 404 or 410 as ``errors/<platform>_<reason>``;
 ``pantau status`` prints the explanation next to the count. APIs that answer a refusal with another
-status (Meta's 400 with code 190 for an expired token, Bluesky's 400 "Profile not found") are read
-from their error body into the same reasons. Kept apart from the spiders so the
+status (Meta's 400 with code 190 for an expired token, Bluesky's 400 "Profile not found", the
+YouTube Data API's 400 ``keyInvalid`` and 403 ``quotaExceeded``) are read from their error body into
+the same reasons. Kept apart from the spiders so the
 status command can read it without loading Scrapy.
 """
 

@@ -38,8 +38,9 @@ from crawlers.spiders.meta import FacebookSpider, InstagramSpider
 from crawlers.spiders.rss import FeedSpider
 from crawlers.spiders.search import SearchSpider
 from crawlers.spiders.sitemap import SitemapSpider
-from crawlers.spiders.social import MastodonSpider, TelegramSpider, YoutubeSpider
+from crawlers.spiders.social import MastodonSpider, TelegramSpider
 from crawlers.spiders.x import XSpider
+from crawlers.spiders.youtube import YoutubeSpider
 from pantau import platforms
 
 log = logging.getLogger(__name__)

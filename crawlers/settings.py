@@ -61,7 +61,8 @@ PANTAU_NEAR_DUP_MAX_DOCS = 20_000
 PANTAU_WATCH_TERMS = "{}"  # JSON {code: [terms]} from [regions] watch_terms
 PANTAU_SEARCH_REGIONS: list[str] = []  # region codes a search source queries when it names none
 PANTAU_CONDITIONAL_GET = True  # If-None-Match / If-Modified-Since on feeds and sitemaps (crawlers.freshness)
-PANTAU_API_TOKEN = ""  # X or Meta Graph token of this crawler's source (set by crawlers.run, never in a file)
+# X, Meta Graph or YouTube Data API token of this crawler's source (set by crawlers.run, never in a file)
+PANTAU_API_TOKEN = ""
 PANTAU_RESULT_FILE = ""  # where the crawl's per-source CrawlRun JSON lines are appended
 
 DOWNLOADER_MIDDLEWARES = {

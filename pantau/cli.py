@@ -140,6 +140,9 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         off = platforms.disabled_reason(dataclasses.asdict(configured), os.environ) if configured else ""
         if off:  # an X or Meta source without a token: never crawled, and this says why
             sources[name]["disabled_reason"] = off
+        limited = platforms.limited_reason(dataclasses.asdict(configured), os.environ) if configured else ""
+        if limited:  # a YouTube source without a key: its feed is read, its comments are not
+            sources[name]["limited_reason"] = limited
     report = {
         "config": cfg.path,
         "store": cfg.store.url,
@@ -181,6 +184,8 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
                 words = explain(reason)
                 if words:  # a platform refused: say what it means
                     typer.echo(f"    {reason}={n}: {words}")
+        if info.get("limited_reason"):
+            typer.echo(f"    {info['limited_reason']}")
 
 
 @app.command()

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -138,6 +138,7 @@ def run_crawl(
     if not chosen:
         return {}
     state.mkdir(parents=True, exist_ok=True)
+    chosen, secrets = _tokens_out_of_job(chosen)
     with tempfile.TemporaryDirectory(prefix="pantau-crawl-") as tmp:
         result_file = Path(tmp) / "runs.jsonl"
         job = build_job(settings, store_url, chosen, since, state, result_file, overrides)
@@ -152,7 +153,7 @@ def run_crawl(
                 stderr=log_fh,
                 text=True,
                 cwd=str(Path(__file__).resolve().parents[1]),
-                env={**os.environ, **dict(env or {}), "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+                env={**os.environ, **dict(env or {}), **secrets, "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
                      "PANTAU_PARENT_PID": str(os.getpid())},
             ) as proc,
         ):
@@ -181,6 +182,20 @@ def run_crawl(
                     runs[run.source] = run
         freshness.record_polls(state, {name: run.started_at for name, run in runs.items()})
         return runs
+
+
+def _tokens_out_of_job(chosen: list[SourceSettings]) -> tuple[list[SourceSettings], dict[str, str]]:
+    """Sources whose token is written in pantau.toml, rewritten to name an environment variable of the
+    crawl child instead, and those variables: a token never sits in the job file on disk."""
+    secrets: dict[str, str] = {}
+    out: list[SourceSettings] = []
+    for i, src in enumerate(chosen):
+        if src.token:
+            var = f"PANTAU_SOURCE_TOKEN_{i}"
+            secrets[var] = src.token
+            src = replace(src, token="", token_env=var)
+        out.append(src)
+    return out, secrets
 
 
 def _due_sources(chosen: list[SourceSettings], state: Path) -> list[SourceSettings]:

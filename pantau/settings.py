@@ -206,7 +206,7 @@ SOURCE_TYPES = ("rss", "sitemap", "listing", "search", "telegram", "mastodon", "
                 "facebook", "instagram")
 POST_SOURCE_TYPES = ("telegram", "mastodon", "youtube", "bluesky", "x", "facebook", "instagram")  # source_type social
 API_SOURCE_TYPES = ("bluesky", "x", "facebook", "instagram")  # read through an API whose base is `api`
-TOKEN_SOURCE_TYPES = ("x", "facebook", "instagram")  # run only with an operator's token
+TOKEN_SOURCE_TYPES = ("x", "facebook", "instagram")  # run only with an operator's token (youtube: comments only)
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -233,15 +233,18 @@ class SourceSettings:
     back_to: str = setting("", "Public-post sources: read posts back to this day or time "
                            "(2025-07-01 or an ISO 8601 time with offset) on the first crawl; later crawls "
                            "read only posts newer than the newest stored.", check=_day_or_moment)
-    api: str = setting("", "Bluesky, x, facebook and instagram sources: base URL of the API; empty means the "
-                       "platform's own (https://public.api.bsky.app/xrpc/, https://api.x.com/2/, "
-                       "https://graph.facebook.com/v21.0/).", check=_optional_http_url)
+    api: str = setting("", "Bluesky, x, facebook, instagram and youtube sources: base URL of the API; empty means "
+                       "the platform's own (https://public.api.bsky.app/xrpc/, https://api.x.com/2/, "
+                       "https://graph.facebook.com/v21.0/, https://www.googleapis.com/ for YouTube comments).",
+                       check=_optional_http_url)
     account_id: str = setting("", "Facebook and instagram sources: the Graph API id of the office's page (facebook; "
                               "taken from a numeric url when empty) or of its Instagram professional account "
                               "(instagram, required).")
-    token_env: str = setting("", "X, facebook and instagram sources: name of the environment variable holding the "
-                             "API token; empty means PANTAU_X_TOKEN (x) or PANTAU_META_TOKEN (facebook, instagram). "
-                             "Without a token the source is not crawled and `pantau status` says so.")
+    token_env: str = setting("", "X, facebook, instagram and youtube sources: name of the environment variable holding "
+                             "the API token (YouTube: the Data API key); empty means PANTAU_X_TOKEN (x), "
+                             "PANTAU_META_TOKEN (facebook, instagram) or PANTAU_YOUTUBE_KEY (youtube). Without a "
+                             "token an x, facebook or instagram source is not crawled, and a youtube source reads "
+                             "its feed but no comments; `pantau status` says so.")
     token: str = setting("", "The API token written in the file instead (anyone who can read pantau.toml can read "
                          "it; prefer token_env).")
     verified: bool = setting(False, "True once a live crawl has confirmed the URL.")

@@ -3,8 +3,9 @@
 
 Without a token, only what anyone can see without logging in is read: Telegram's public channel
 previews (``t.me/s/<channel>``), Mastodon's public REST API, YouTube's channel and playlist feeds and
-Bluesky's public AppView. X's recent search and the Meta Graph API (comments on the office's own
-Facebook page and Instagram media) are read only with a token the operator configured.
+Bluesky's public AppView. X's recent search, the Meta Graph API (comments on the office's own
+Facebook page and Instagram media) and the YouTube Data API (comments on a feed's videos) are read
+only with a token or key the operator configured.
 """
 
 from __future__ import annotations

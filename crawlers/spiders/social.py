@@ -1,6 +1,6 @@
-"""Spiders for public posts: Telegram channel previews, Mastodon timelines, YouTube feeds, and the
-:class:`PostSpider` that the API spiders (:mod:`crawlers.spiders.bluesky`, :mod:`crawlers.spiders.x`,
-:mod:`crawlers.spiders.meta`) build on.
+"""Spiders for public posts: Telegram channel previews, Mastodon timelines, and the
+:class:`PostSpider` that the YouTube spider (:mod:`crawlers.spiders.youtube`) and the API spiders
+(:mod:`crawlers.spiders.bluesky`, :mod:`crawlers.spiders.x`, :mod:`crawlers.spiders.meta`) build on.
 
 Each source is one channel, hashtag, account or feed, named by the public address an operator
 sees in a browser (``https://t.me/s/humaskaltim``, ``https://mastodon.social/tags/samarinda``,
@@ -29,7 +29,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawlers import cursor, dates, freshness, runstate, stats
+from crawlers import cursor, dates, runstate, stats
 from crawlers.items import PageItem, ParseIssue, Post
 from crawlers.refusals import REASONS
 from crawlers.social import Page, Unreadable, id_key, mastodon, telegram, youtube
@@ -126,6 +126,10 @@ class PostSpider(NewsSpider):
     def item(self, post: Post, response: Response) -> PageItem:
         if self.newest is None or self._newer(post, self.newest.post_id, self.newest.published):
             self.newest = post
+        return self.page_item(post, response)
+
+    def page_item(self, post: Post, response: Response) -> PageItem:
+        """The post as a page item for the pipelines, without moving the source's cursor."""
         return PageItem(
             source=self.source_name,
             source_type=self.source_type,
@@ -249,25 +253,3 @@ class MastodonSpider(PostSpider):
         step = paging.get("prev") if self.start_cursor.newest_id else (None if reached else paging.get("next"))
         if more and step:
             yield Request(response.urljoin(step), callback=self.parse_statuses, meta={"pantau_page": depth + 1})
-
-
-class YoutubeSpider(PostSpider):
-    name = "youtube"
-    platform = youtube.PLATFORM
-
-    def start_requests_for_source(self) -> Iterator[Request]:
-        self.load_cursor()
-        yield Request(self.url, callback=self.parse_feed, meta=freshness.feed_meta())
-
-    def parse_feed(self, response: Response) -> Iterator[Any]:
-        if freshness.not_modified(response, self.crawler):
-            return
-        try:
-            page = youtube.parse(response.body)
-        except Unreadable as exc:
-            yield self.unreadable(response.url, exc)
-            return
-        yield from self.issues(page, response.url)
-        for post in page.posts:
-            if self.is_new(post) and not self.too_old(post):
-                yield self.item(post, response)

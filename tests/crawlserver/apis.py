@@ -13,6 +13,12 @@ names as its ``api`` base:
   ``paging.cursors`` and ``paging.next``, 3 a page. Needs ``Bearer tok-meta``; ``tok-meta-expired``
   gets the 400 with code 190 Meta sends for an expired token, ``tok-meta-noperm`` a 403 with code 10.
   A deleted post answers 400 with code 100 for its comments.
+* ``/google/youtube/v3/commentThreads?videoId=…``: the YouTube Data API's comment threads, newest
+  first, 3 a page (whatever ``maxResults`` asks) with ``nextPageToken``. Needs the header
+  ``X-Goog-Api-Key: key-yt``; any other key gets the 400 ``keyInvalid`` Google sends. Videos named
+  in ``yt_faults`` answer 403 ``commentsDisabled`` or ``quotaExceeded``, 404 ``videoNotFound``,
+  500 ``backendError``, or a body that is not JSON. The feeds that list these videos are in
+  :mod:`tests.crawlserver.social`.
 
 Each platform has named queries or ids that answer a spent rate limit, a refusal or malformed
 JSON. Texts are the short Indonesian posts of :mod:`tests.crawlserver.social`. Tests add newer
@@ -38,6 +44,7 @@ FB_BROKEN = "104958162839"
 IG_USER = "17841400000000001"
 Answer = tuple[int, bytes, str, dict[str, str]]
 JSON = "application/json; charset=utf-8"
+YT_KEY = "key-yt"
 
 
 def _z(at: datetime) -> str:
@@ -96,6 +103,19 @@ class Parent:
 
 
 @dataclass
+class YtThread:
+    """A top-level YouTube comment and the replies shown with it (oldest first)."""
+
+    id: str
+    at: datetime
+    text: str
+    likes: int
+    handle: str
+    replies: list[YtThread] = field(default_factory=list)
+    broken: bool = False
+
+
+@dataclass
 class ApiWeb:
     base: str
     skeets: dict[str, list[Skeet]] = field(default_factory=dict)  # query or handle -> oldest first
@@ -104,6 +124,8 @@ class ApiWeb:
     times: list[tuple[str, dict[str, list[str]], float]] = field(default_factory=list)
     auth: list[str] = field(default_factory=list)  # the Authorization header of each request ("" when none)
     x_oldest_since_id: int = 0  # recent search's seven days: a since_id below this is refused with a 400
+    yt_threads: dict[str, list[YtThread]] = field(default_factory=dict)  # video id -> oldest first
+    yt_faults: dict[str, str] = field(default_factory=dict)  # video id -> the error its comments answer
 
     # -- content ------------------------------------------------------------------------------------
     @classmethod
@@ -130,7 +152,22 @@ class ApiWeb:
         web.parents[FB_PAGE][2].deleted = True  # post 3 was deleted after the listing was cached
         web.parents[FB_BUSY] = [web._fb_post(n, page=FB_BUSY, comments=2) for n in range(1, 2)]
         web.parents[IG_USER] = [web._ig_media(n) for n in range(1, 5)]
+        web.yt_threads["ytbanjir001"] = [web._yt_thread("ytbanjir001", n) for n in range(1, 8)]
+        web.yt_threads["ytbanjir001"][1].replies = [web._yt_thread("ytbanjir001", 20 + r, parent=2) for r in (1, 2)]
+        web.yt_threads["ytbanjir001"][4].broken = True  # thread 5 comes without its snippet
+        web.yt_threads["ytjalan0005"] = [web._yt_thread("ytjalan0005", n) for n in range(1, 3)]
+        web.yt_threads["ytresep0002"] = [web._yt_thread("ytresep0002", n) for n in range(1, 3)]  # never asked
+        web.yt_threads["ytsungai009"] = [web._yt_thread("ytsungai009", n) for n in range(1, 3)]  # after the quota
+        web.yt_faults.update({"ytlantik003": "commentsDisabled", "ytpanen0006": "quotaExceeded",
+                              "ythilang008": "videoNotFound", "ytbudaya007": "rusak", "ytmati0010": "mati"})
         return web
+
+    def _yt_thread(self, video: str, n: int, parent: int = 0) -> YtThread:
+        at = BASE_TIME + timedelta(days=2, hours=n + (24 if parent else 0))
+        cid = f"Ugx{video[2:8]}{n:03d}" + (f".{parent:03d}r" if parent else "")
+        first = 1700 if video == "ytbanjir001" else 1800
+        return YtThread(id=cid, at=at, text=post_text(first + 10 * (parent or n) + n), likes=n % 4,
+                        handle=f"@warga{n}")
 
     def _fb_post(self, n: int, page: str = FB_PAGE, comments: int = 0) -> Parent:
         at = BASE_TIME + timedelta(days=n)
@@ -153,7 +190,7 @@ class ApiWeb:
                                           username=f"warga_{n}{c}"))
         return media
 
-    def publish(self, bluesky: int = 0, x: int = 0, facebook: int = 0, instagram: int = 0) -> None:
+    def publish(self, bluesky: int = 0, x: int = 0, facebook: int = 0, instagram: int = 0, youtube: int = 0) -> None:
         """Newer posts (or comments) on each platform, for a second crawl to find."""
         for _ in range(bluesky):
             last = self.skeets["samarinda"][-1]
@@ -172,6 +209,13 @@ class ApiWeb:
                                             at=newest + timedelta(hours=1), text=post_text(1500 + n), likes=0,
                                             username="warga_baru"))
 
+        for _ in range(youtube):  # a new comment on the flood video, after every other one
+            threads = self.yt_threads["ytbanjir001"]
+            newest = max(c.at for t in threads for c in [t, *t.replies])
+            n = len(threads) + 1
+            threads.append(YtThread(id=f"Ugxbanjir{n:03d}", at=newest + timedelta(hours=1), text=post_text(1900 + n),
+                                    likes=0, handle="@wargabaru"))
+
     # -- routing ------------------------------------------------------------------------------------
     def answer(self, path: str, query: dict[str, list[str]], count: int, auth: str) -> Answer:
         self.times.append((path, query, time.monotonic()))
@@ -182,6 +226,8 @@ class ApiWeb:
             return self._x(query, auth)
         if path.startswith("/meta/"):
             return self._meta(path[len("/meta/"):].strip("/"), query, auth)
+        if path == "/google/youtube/v3/commentThreads":
+            return self._youtube_comments(query, auth)
         return 404, b"Not Found", "text/plain", {}
 
     @staticmethod
@@ -377,3 +423,57 @@ class ApiWeb:
         if c.text:
             comment["message"] = c.text
         return comment
+
+    # -- youtube data api ---------------------------------------------------------------------------
+    @staticmethod
+    def _google_error(status: int, reason: str, message: str, domain: str = "youtube.commentThread") -> Answer:
+        return _answer({"error": {"code": status, "message": message,
+                                  "errors": [{"message": message, "domain": domain, "reason": reason}]}}, status)
+
+    def _yt_comment(self, video: str, c: YtThread) -> dict[str, Any]:
+        return {"kind": "youtube#comment", "etag": f"e{c.id}", "id": c.id, "snippet": {
+            "channelId": "UCwarga", "videoId": video, "textDisplay": c.text, "textOriginal": c.text,
+            "authorDisplayName": c.handle, "authorProfileImageUrl": "https://yt3.ggpht.com/a/default.jpg",
+            "authorChannelUrl": f"http://www.youtube.com/{c.handle}", "authorChannelId": {"value": "UC" + c.id},
+            "canRate": True, "viewerRating": "none", "likeCount": c.likes,
+            "publishedAt": _z(c.at).replace(".000", ""), "updatedAt": _z(c.at).replace(".000", "")}}
+
+    def _youtube_comments(self, query: dict[str, list[str]], key: str) -> Answer:
+        if key != YT_KEY:
+            return self._google_error(400, "keyInvalid", "API key not valid. Please pass a valid API key.",
+                                      "usageLimits")
+        video = query.get("videoId", [""])[0]
+        fault = self.yt_faults.get(video, "")
+        if fault == "commentsDisabled":
+            return self._google_error(403, fault, "The video identified by the <code><a href=\"/youtube/v3/docs/"
+                                                  "commentThreads/list#videoId\">videoId</a></code> parameter has "
+                                                  "disabled comments.")
+        if fault == "quotaExceeded":
+            return self._google_error(403, fault, "The request cannot be completed because you have exceeded your "
+                                                  "<a href=\"/youtube/v3/getting-started#quota\">quota</a>.",
+                                      "youtube.quota")
+        if fault == "videoNotFound":
+            return self._google_error(404, fault, "The video identified by the videoId parameter could not be found.")
+        if fault == "mati":
+            return self._google_error(500, "backendError", "Backend Error", "global")
+        if fault == "rusak":
+            return 200, b"<html><body>Layanan sedang dirawat</body></html>", "text/html", {}
+        threads = sorted(self.yt_threads.get(video, []), key=lambda t: t.at, reverse=True)
+        offset = self._offset(query, "pageToken")
+        items: list[dict[str, Any]] = []
+        for t in threads[offset:offset + GRAPH_PAGE]:
+            if t.broken:
+                items.append({"kind": "youtube#commentThread", "id": t.id})
+                continue
+            item: dict[str, Any] = {"kind": "youtube#commentThread", "etag": f"t{t.id}", "id": t.id, "snippet": {
+                "channelId": "UCwarga", "videoId": video, "topLevelComment": self._yt_comment(video, t),
+                "canReply": True, "totalReplyCount": len(t.replies), "isPublic": True}}
+            if t.replies:
+                item["replies"] = {"comments": [self._yt_comment(video, r) for r in reversed(t.replies)]}
+            items.append(item)
+        body: dict[str, Any] = {"kind": "youtube#commentThreadListResponse", "etag": "x",
+                                "pageInfo": {"totalResults": len(items), "resultsPerPage": GRAPH_PAGE},
+                                "items": items}
+        if offset + GRAPH_PAGE < len(threads):
+            body["nextPageToken"] = f"o{offset + GRAPH_PAGE}"
+        return _answer(body)

@@ -210,8 +210,8 @@ def _make_handler(server: CrawlServer) -> type[BaseHTTPRequestHandler]:
                 elif path.startswith(("/telegram/", "/mastodon/", "/youtube/")):
                     status, body, ctype, headers = server.social.answer(path, query, count)
                     self._send(status, body, ctype, headers)
-                elif path.startswith(("/bluesky/", "/x/", "/meta/")):
-                    auth = self.headers.get("Authorization", "")
+                elif path.startswith(("/bluesky/", "/x/", "/meta/", "/google/")):
+                    auth = self.headers.get("Authorization", "") or self.headers.get("X-Goog-Api-Key", "")
                     status, body, ctype, headers = server.apis.answer(path, query, count, auth)
                     self._send(status, body, ctype, headers)
                 elif path == "/__hits":

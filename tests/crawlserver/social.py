@@ -11,6 +11,8 @@ address only swaps the host (and adds the prefix):
   ``max_id`` / ``min_id`` with a ``Link`` header. Tags and accounts named below answer 401, 403,
   404, 410, 429 with Retry-After, a spent rate limit (``X-RateLimit-Remaining: 0``), or malformed JSON.
 * ``/youtube/feeds/videos.xml?channel_id=<id>``: a channel's Atom feed with ``media:group``.
+  ``UCkaltim`` is the office's channel; ``UCwarga``, ``UCkuota`` and ``UCrusakapi`` list the videos
+  whose comments :mod:`tests.crawlserver.apis` serves (some about a watched region, some not).
 
 The posts are short Indonesian texts written for these tests. Tests add newer posts with
 :meth:`SocialWeb.publish` to check that a second crawl reads only those.
@@ -37,6 +39,23 @@ THEMES = [
     "resmikan taman bermain anak di kompleks",
     "imbau warga waspada hujan deras di kawasan",
 ]
+
+
+# Channels whose videos have comments in the Data API fixture: (video id, title, description).
+YT_CHANNELS = {
+    "UCwarga": [
+        ("ytbanjir001", "Banjir rendam Samarinda Ulu", "Warga mengungsi ke posko kelurahan."),
+        ("ytresep0002", "Resep rendang Padang", "Masak bersama keluarga di rumah."),  # not a watched region
+        ("ytlantik003", "Pelantikan pejabat Balikpapan", "Wali kota melantik 20 pejabat."),  # comments disabled
+        ("ytmudik0004", "Mudik lewat jalan tol", "Tips perjalanan jauh."),  # no region at all
+        ("ytjalan0005", "Jalan rusak di Bontang", "Warga mengeluh."),
+    ],
+    "UCkuota": [("ytsungai009", "Sungai Mahakam meluap di Samarinda", "Air naik semalam."),  # after the quota
+                ("ytpanen0006", "Panen raya di Kutai Kartanegara", "Petani senang.")],  # quotaExceeded
+    "UCrusakapi": [("ytbudaya007", "Festival budaya Berau", "Tari tradisional."),
+                   ("ythilang008", "Car free day Samarinda", "Minggu pagi."),
+                   ("ytmati0010", "Pasar Segiri Samarinda ramai", "Menjelang lebaran.")],  # answers 500
+}
 
 
 def post_text(n: int) -> str:
@@ -77,6 +96,7 @@ class SocialWeb:
     telegram: list[TelegramPost] = field(default_factory=list)
     statuses: dict[str, list[Status]] = field(default_factory=dict)  # tag or account id -> newest last
     videos: list[dict[str, Any]] = field(default_factory=list)
+    channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # more channels, by id
     # (path, query, monotonic time) of each request, to check how long a client waited between two
     times: list[tuple[str, dict[str, list[str]], float]] = field(default_factory=list)
 
@@ -113,6 +133,10 @@ class SocialWeb:
                 "views": 1000 * n,
                 "likes": 10 * n,
             })
+        for channel, titles in YT_CHANNELS.items():
+            web.channels[channel] = [
+                {"id": vid, "title": title, "description": description, "at": BASE_TIME + timedelta(days=1, hours=i),
+                 "views": 100, "likes": 3} for i, (vid, title, description) in enumerate(titles)]
         return web
 
     def publish(self, telegram: int = 0, mastodon: int = 0, youtube: int = 0) -> None:
@@ -288,10 +312,11 @@ class SocialWeb:
         channel = query.get("channel_id", [""])[0]
         if channel == "UCrusak":
             return 200, b"<html><body>not a feed</body></html>", "text/html", {}
-        if channel != "UCkaltim":
+        videos = self.videos if channel == "UCkaltim" else self.channels.get(channel)
+        if videos is None:
             return 404, b"Not Found", "text/html", {}
         entries = []
-        for v in sorted(self.videos, key=lambda v: v["at"], reverse=True)[:15]:
+        for v in sorted(videos, key=lambda v: v["at"], reverse=True)[:15]:
             entries.append(
                 f"<entry><id>yt:video:{v['id']}</id><yt:videoId>{v['id']}</yt:videoId>"
                 f"<yt:channelId>{channel}</yt:channelId><title>{escape(v['title'])}</title>"
