@@ -50,7 +50,7 @@ def _source(srv: CrawlServer, name: str, channel: str, **more: str) -> dict[str,
 def test_helpers_read_data_api_errors_and_send_the_key_in_a_header() -> None:
     from scrapy.http import Request, Response
 
-    from crawlers.middlewares.token import ApiToken
+    from crawlers.middlewares.token import ApiToken, api_meta
 
     def error(status: int, reason: str) -> bytes:
         return (f'{{"error": {{"code": {status}, "message": "m", '
@@ -66,7 +66,7 @@ def test_helpers_read_data_api_errors_and_send_the_key_in_a_header() -> None:
         "https://www.googleapis.com/youtube/v3/commentThreads?part=snippet,replies&videoId=abc&maxResults=100"
         "&order=time&textFormat=plainText&pageToken=QURS")
     token = ApiToken("rahasia", "youtube")
-    api = Request(youtube.comments_url("https://www.googleapis.com/", "abc"), meta={"pantau_auth": True})
+    api = Request(youtube.comments_url("https://www.googleapis.com/", "abc"), meta=api_meta("https://www.googleapis.com/"))
     token.process_request(api)
     assert api.headers.get("X-Goog-Api-Key") == b"rahasia" and "Authorization" not in api.headers
     assert "rahasia" not in api.url
