@@ -83,6 +83,9 @@ class FinetuneSpec:
     max_len: int = 128
     class_weighting: str = "sqrt"  # none | sqrt (inverse square-root of class frequency)
     select_on: tuple[str, ...] = ()  # valid file stems whose mean macro-F1 picks the best epoch
+    # Stored weights: "float16" or "float32"; "" keeps float16 for a model trained from scratch and
+    # float32 for a pretrained base (a hub model's precision is its own).
+    save_dtype: str = ""
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -167,6 +170,9 @@ def load_recipe(path: str | Path) -> Recipe:
     if not 0.0 <= distill.alpha <= 1.0 or distill.temperature <= 0:
         raise RecipeError(f"{p}: [distill] needs 0 <= alpha <= 1 and temperature > 0, "
                           f"got alpha={distill.alpha} temperature={distill.temperature}")
+    finetune = _section(raw, "finetune", FinetuneSpec, p)
+    if finetune.save_dtype not in ("", "float16", "float32"):
+        raise RecipeError(f"{p}: [finetune].save_dtype must be '', 'float16' or 'float32', got {finetune.save_dtype!r}")
     data = _section(raw, "data", DataSpec, p)
     if not data.train:
         raise RecipeError(f"{p}: [data].train is required")
@@ -184,7 +190,7 @@ def load_recipe(path: str | Path) -> Recipe:
         data=data,
         base=base,
         pretrain=pretrain,
-        finetune=_section(raw, "finetune", FinetuneSpec, p),
+        finetune=finetune,
         distill=distill,
         raw=raw,
     )

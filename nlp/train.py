@@ -611,7 +611,7 @@ def train(recipe: Recipe, *, command: str) -> dict[str, Any]:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     n_params = sum(p.numel() for p in best.parameters())
-    dtype = "float16" if recipe.base.kind == "scratch" else "float32"
+    dtype = recipe.finetune.save_dtype or ("float16" if recipe.base.kind == "scratch" else "float32")
     if dtype == "float16":
         best = best.to(torch.float16)
     best.save_pretrained(str(out))

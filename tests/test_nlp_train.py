@@ -118,6 +118,12 @@ def test_fine_tunes_a_local_hf_model_dir(tmp_path: Path) -> None:
     assert config["id2label"] == {"0": "negative", "1": "neutral", "2": "positive"}
     engine = SentimentEngine.load(str(tmp_path / "ft"), threads=1)
     assert len(engine.predict(["Harga sembako naik", "Jembatan baru dibuka"])) == 2
+    # A model fine-tuned further from a base stored in fp16 (the shipped one) can be stored in fp16 too.
+    recipe.write_text(text.replace("select_on", 'save_dtype = "float16"\nselect_on'),
+                      encoding="utf-8")
+    assert train(load_recipe(recipe), command="t")["config"]["weights_dtype"] == "float16"
+    with safe_open(str(tmp_path / "ft" / "model.safetensors"), framework="pt") as f:
+        assert str(f.get_tensor(next(iter(f.keys()))).dtype) == "torch.float16"
 
 
 def test_self_distillation_trains_a_student_on_soft_labels(tmp_path: Path) -> None:
@@ -346,7 +352,12 @@ def test_a_dashboard_relabel_changes_the_retrained_models_prediction(tmp_path: P
     assert after == officer != before
 
 
-def test_recipe_refuses_a_feedback_repeat_below_one(tmp_path: Path) -> None:
+def test_recipe_refuses_a_feedback_repeat_below_one_and_an_unknown_dtype(tmp_path: Path) -> None:
     recipe = _no_pretrain(tiny_recipe(tmp_path), "feedback_repeat = 0\n")
     with pytest.raises(RecipeError, match="feedback_repeat >= 1"):
+        load_recipe(recipe)
+    recipe = tiny_recipe(tmp_path)
+    recipe.write_text(recipe.read_text(encoding="utf-8").replace("select_on", 'save_dtype = "int4"\nselect_on'),
+                      encoding="utf-8")
+    with pytest.raises(RecipeError, match="save_dtype must be"):
         load_recipe(recipe)
