@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from nlp.datasets import read_labelled, write_tsv
+from nlp.engine import DEFAULT_SENTIMENT_MODEL
 from nlp.html_text import page_paragraphs
 from nlp.metrics import classification_report, multilabel_report
 from nlp.prepare_sentiment import norm_key
@@ -99,6 +100,11 @@ def test_shipped_recipes_parse() -> None:
     assert r.base.kind == "scratch" and r.base.init_embeddings == "ppmi"
     assert r.resolve(r.output) == ROOT / "nlp" / "models" / "sentiment-id-news"
     assert "news-articles-2025" not in (ROOT / "recipes" / "sentiment-id-news.toml").read_text(encoding="utf-8")
+    tone = load_recipe(ROOT / "recipes" / "sentiment-id-news-tone.toml")  # the shipped default, from that base
+    assert tone.base.kind == "pretrained" and tone.resolve(tone.base.path) == r.resolve(r.output)
+    assert tone.resolve(tone.output) == DEFAULT_SENTIMENT_MODEL and tone.data.train_extra_repeat == 3
+    assert [tone.resolve(p) for p in tone.data.train_extra] == [ROOT / "nlp" / "data" / "news_tone.jsonl"]
+    assert tone.seed == r.seed  # the same CNBC split as the base, so no held-out CNBC row was ever trained on
 
 
 @pytest.mark.parametrize(

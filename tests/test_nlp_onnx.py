@@ -3,7 +3,7 @@
 Models are real: a tiny BERT classifier built here (``test_nlp_tiny_models``) and fine-tuned for a
 few seconds on committed headlines, so its labels vary with the text the way a real model's do
 (a random head calls everything one class, which would make label agreement trivial), and the
-shipped ``nlp/models/sentiment-id-news``. Graphs are exported, fused and quantised into
+shipped default model. Graphs are exported, fused and quantised into
 ``tmp_path`` by :mod:`nlp.onnx_runtime`; nothing is mocked. Speed is the benchmark's business
 (``bench/nlp_throughput.py``), so no test looks at the clock.
 """
