@@ -158,18 +158,21 @@ def backtest(series: Series, cfg: DetectorConfig | None = None) -> list[tuple[st
     pooled = sum(t for t, _ in series.regions.values())
     assert isinstance(pooled, np.ndarray)
     out: list[tuple[str, Verdict]] = []
+    reach = max(span, cfg.dispersion_blocks)  # the overdispersion may read further back than the level
     for i in range(1, len(series.starts)):
         lo = max(0, i - span)
+        far = max(0, i - reach)
         profile = fit_profile(series.starts[lo:i], pooled[lo:i], series.step, cfg.profile_pseudo)
-        weights = profile.weights(series.starts[lo : i + 1])
+        weights = profile.weights(series.starts[far : i + 1])
         for region in sorted(series.regions):
             first = series.first_seen[region]
             if i <= first:
                 continue
             tot, neg = series.regions[region]
-            verdict = evaluate(tot[lo : i + 1], neg[lo : i + 1], weights, 1, cfg,
+            dlo = min(lo, max(first, i - cfg.dispersion_blocks))  # never before the region's first row
+            verdict = evaluate(tot[dlo : i + 1], neg[dlo : i + 1], weights[dlo - far :], 1, cfg,
                                window_start=series.starts[i], window_end=series.starts[i] + series.step,
-                               baseline_buckets=i - max(lo, first))
+                               baseline_buckets=i - max(lo, first), level_buckets=i - lo)
             if verdict.alerting:
                 out.append((region, verdict))
     return out

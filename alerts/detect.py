@@ -16,12 +16,14 @@ The model, and what it assumes:
 * **The baseline is robust to its own spikes.** Buckets far above the first estimate are
   capped before the level is re-estimated, so last week's flood does not hide this week's.
 * **Counts are overdispersed.** Stories arrive in bursts, so a plain Poisson test would
-  alert on ordinary busy days. The variance-to-mean ratio is measured on the baseline
+  alert on ordinary busy days. The variance-to-mean ratio is measured on the history
   (in blocks as long as the window, from differences of neighbouring blocks so a slow
-  swing is not mistaken for noise) and the tests use a negative binomial (volume) and a
-  beta-binomial (share) with that dispersion. A busy day is busy for every desk, so the
-  dispersion of all coverage is a floor under that of the negatives, and the volume test
-  reads the window's other articles first: when they are many, more negatives are expected.
+  swing is not mistaken for noise; at least ``dispersion_blocks`` blocks where the
+  history is that long, so daily windows read it from six weeks, not two) and the tests
+  use a negative binomial (volume) and a beta-binomial (share) with that dispersion. A
+  busy day is busy for every desk, so the dispersion of all coverage is a floor under that
+  of the negatives, and the volume test reads the window's other articles first: when they
+  are many, more negatives are expected.
 * **The sentiment model makes mistakes, at a stable rate.** A fixed share of
   mislabelled articles is part of the baseline share and cancels out. What the detector
   cannot absorb is a change in the error rate, e.g. a flood of one kind of text the
@@ -81,6 +83,7 @@ class DetectorConfig:
     profile_pseudo: float = 20.0  # articles of evidence before a time-of-day factor moves away from flat
     half_life_days: float = 7.0  # recent days weigh more in the level, so slow seasons are followed
     min_baseline_days: float = 7.0  # a week at least, so the weekday rhythm is known; no verdicts before
+    dispersion_blocks: int = 42  # window-length blocks of history the overdispersion is read from, where they exist
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -358,17 +361,24 @@ def evaluate(
     window_start: datetime,
     window_end: datetime,
     baseline_buckets: int | None = None,
+    level_buckets: int | None = None,
 ) -> Verdict:
     """Judge the last ``window`` buckets against the buckets before them.
 
     The arrays are aligned (one entry per bucket, zeros included); ``weights`` is the
     profile's relative volume of each bucket. ``baseline_buckets`` is how many buckets of
     history the key really has (its series may start later than the array does).
+    ``level_buckets`` is the baseline the level and share are read from (the last that many
+    buckets before the window); the overdispersion is read from all of the history given, which
+    callers make ``dispersion_blocks`` windows long where it exists: a fortnight is only 14
+    blocks of a day, too few to tell a noisy source from a quiet one.
     """
     tot = np.asarray(totals, dtype=float)
     neg = np.asarray(negatives, dtype=float)
     w = np.asarray(weights, dtype=float)
-    b_tot, b_neg, b_w = tot[:-window], neg[:-window], w[:-window]
+    d_tot, d_neg, d_w = tot[:-window], neg[:-window], w[:-window]
+    lb = len(d_tot) if level_buckets is None else max(1, min(level_buckets, len(d_tot)))
+    b_tot, b_neg, b_w = d_tot[-lb:], d_neg[-lb:], d_w[-lb:]
     observed = int(neg[-window:].sum().round())
     total = int(tot[-window:].sum().round())
     window_weight = float(w[-window:].sum())
@@ -378,12 +388,12 @@ def evaluate(
     expected = level * window_weight
     tot_level = (b_tot.sum() + 0.5) / max(float(b_w.sum()), 1e-9)
     share = _robust_share(b_neg, b_tot)
-    o, e, t = _blocks(b_neg, window), _blocks(level * b_w, window), _blocks(b_tot, window)
+    o, e, t = _blocks(d_neg, window), _blocks(level * d_w, window), _blocks(d_tot, window)
     theta = _overdispersion(o, e, e, e * e, cfg.max_overdispersion)
     # A busy day is busy for every desk: the overdispersion of all coverage, read on counts
     # several times larger than the negatives alone, is a floor under that of the negatives.
     all_level = _robust_level(b_tot, b_w, _recency(len(b_tot), step, timedelta(days=cfg.half_life_days)))
-    e_all = _blocks(all_level * b_w, window)
+    e_all = _blocks(all_level * d_w, window)
     theta_all = _overdispersion(t, e_all, e_all, e_all * e_all, cfg.max_overdispersion)
     theta = max(theta, theta_all)
     pq = share * (1 - share)

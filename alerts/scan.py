@@ -108,14 +108,17 @@ def judge_spike(w: Watch, series: Hourly, profile: Profile, cfg: Settings, det: 
     """
     weights = profile.weights(series.starts)
     baseline = int(timedelta(days=det.baseline_days) / HOUR)
+    n = len(series.starts)
     verdicts: list[Verdict] = []
     for hours in sorted(set(cfg.alerts.windows_hours)):
-        lo = len(series.starts) - baseline - hours
-        tail = slice(max(0, lo), None)
         history = 0 if history_start is None else max(0, int((series.starts[-hours] - history_start) / HOUR))
+        # The level and share come from the baseline; the overdispersion from at least
+        # ``dispersion_blocks`` windows of history where the store has them (daily windows).
+        lo = max(0, n - hours - max(baseline, min(det.dispersion_blocks * hours, history)))
+        tail = slice(lo, None)
         verdicts.append(evaluate(series.totals[tail], series.negatives[tail], weights[tail], hours, det,
                                  window_start=series.starts[-hours], window_end=series.starts[-1] + HOUR,
-                                 baseline_buckets=history))
+                                 baseline_buckets=history, level_buckets=baseline))
     alerting = [v for v in verdicts if v.alerting]
     if not alerting:
         return None
@@ -148,13 +151,17 @@ def scan(store: Store, cfg: Settings, now: datetime) -> tuple[list[Condition], i
     det = detector_config(cfg)
     end = hour_floor(now, tz)
     longest = max(cfg.alerts.windows_hours)
-    start = end - timedelta(days=det.baseline_days) - timedelta(hours=longest)
+    reach = max(timedelta(days=det.baseline_days),
+                max(timedelta(hours=det.dispersion_blocks * h) for h in cfg.alerts.windows_hours))
+    start = end - reach - timedelta(hours=longest)
     scope = Filters(regions=roots(cfg.regions.watch))
     every = hourly(store, scope, start, end, tz)
     pooled_posts = hourly(store, dataclasses.replace(scope, source_types=("social",)), start, end, tz)
     posts_on = bool(pooled_posts.articles.any())
     pooled = every.minus(pooled_posts) if posts_on else every
-    base = slice(0, len(pooled.starts) - longest)
+    # The rhythm is fitted on the baseline, as the backtest does; the longer reach is for dispersion only.
+    recent = int(timedelta(days=det.baseline_days) / HOUR) + longest
+    base = slice(max(0, len(pooled.starts) - recent), len(pooled.starts) - longest)
     profile = fit_profile(pooled.starts[base], pooled.totals[base], HOUR, det.profile_pseudo)
     posts_profile = fit_profile(pooled_posts.starts[base], pooled_posts.totals[base], HOUR, det.profile_pseudo)
     found: list[Condition] = []
@@ -180,7 +187,7 @@ def scan(store: Store, cfg: Settings, now: datetime) -> tuple[list[Condition], i
                 if spike is not None:
                     found.append(spike)
         if cfg.alerts.no_data and w.kind in ("region", "source"):
-            silence = judge_silence(w, series, now, cfg)
+            silence = judge_silence(w, series.tail(recent), now, cfg)
             if silence is not None:
                 found.append(silence)
     log.info("alert scan: watches=%d conditions=%d posts=%s now=%s", judged, len(found), posts_on, now.isoformat())

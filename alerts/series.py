@@ -34,6 +34,12 @@ class Hourly:
         nonzero = np.flatnonzero(self.articles)
         return self.starts[int(nonzero[0])] if len(nonzero) else None
 
+    def tail(self, hours: int) -> Hourly:
+        """The newest ``hours`` hours of the series."""
+        cut = max(0, len(self.starts) - hours)
+        return Hourly(starts=self.starts[cut:], totals=self.totals[cut:], negatives=self.negatives[cut:],
+                      articles=self.articles[cut:])
+
     def minus(self, other: Hourly) -> Hourly:
         """These counts less ``other``'s, hour by hour: every article minus public posts is the news series."""
         return Hourly(starts=self.starts, totals=self.totals - other.totals, negatives=self.negatives - other.negatives,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from alerts.backtest import Series, backtest
-from alerts.detect import Count, DetectorConfig, Profile, fit_profile, judge_series, severity_rank
+from alerts.detect import Count, DetectorConfig, Profile, Verdict, evaluate, fit_profile, judge_series, severity_rank
 
 WITA = timezone(timedelta(hours=8))
 START = datetime(2025, 6, 2, tzinfo=WITA)  # a Monday
@@ -154,3 +154,31 @@ def test_page_furniture_never_explains_a_spike() -> None:
 
     assert {"baca", "simak", "halaman"} <= stopwords()
     assert "banjir" not in stopwords() and "korupsi" not in stopwords()
+
+
+def test_daily_windows_read_the_noise_from_six_weeks_and_the_level_from_two() -> None:
+    """A fortnight is only 14 daily blocks: a source whose negative stories came in bursts for a month
+    is still a bursty source after two calm weeks, and a rise of 1.7x is within its usual swing. The
+    level and share are the fortnight's all the same: the month before does not move them."""
+    rng = np.random.default_rng(3)
+    day = timedelta(days=1)
+    starts = [START + i * day for i in range(43)]
+    bursts = rng.gamma(1 / 0.25, 0.25, 28)  # negative stories in bursts: a CV of about 50 %
+    negative = np.concatenate([rng.poisson(40 * bursts), rng.poisson(40, 14), [68]]).astype(float)
+    total = negative + rng.poisson(160, 43)
+    data = Series(step=day, starts=starts, regions={"64.72": (total, negative)}, first_seen={"64.72": 0})
+
+    def last_day(cfg: DetectorConfig) -> list[str]:
+        return [v.severity for _, v in backtest(data, cfg) if v.window_start == starts[-1]]
+
+    assert last_day(DetectorConfig(dispersion_blocks=14)) == ["waspada"]  # two calm weeks alone: a spike
+    assert last_day(DetectorConfig()) == []  # six weeks: the usual swing of this source
+
+    def verdict(first: int) -> Verdict:
+        return evaluate(total[first:], negative[first:], np.ones(43 - first), 1, DetectorConfig(),
+                        window_start=starts[-1], window_end=starts[-1] + day, level_buckets=14)
+
+    fortnight, six_weeks = verdict(28), verdict(0)
+    assert six_weeks.theta > fortnight.theta + 0.02
+    assert six_weeks.expected == pytest.approx(fortnight.expected)
+    assert six_weeks.baseline_share == pytest.approx(fortnight.baseline_share)
