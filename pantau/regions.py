@@ -524,7 +524,9 @@ class Tagger:
         if m:
             place = m.group("place")
             words = [w for w in place.split() if w]
-            if 0 < len(words) <= 4 and all(w[0].isupper() for w in words):
+            if 0 < len(words) <= 4 and all(w[0].isupper() for w in words) and self._is_a_name(
+                toks, m.start("place"), m.start("place") + len(place)
+            ):
                 dateline_end = m.start("place") + len(place)
         found: list[RegionEvidence] = []
         pending: list[_Pending] = []
@@ -632,6 +634,16 @@ class Tagger:
                 code = candidates[0] if len(candidates) == 1 else regencies.pop()
                 out.append(dataclasses.replace(p.evidence, code=code))
         return out
+
+    def _is_a_name(self, toks: list[tuple[str, int, int]], start: int, end: int) -> bool:
+        """Whether the text from ``start`` to ``end`` is one place name and nothing else.
+
+        A dateline's place is a name ("SAMARINDA, KOMPAS.com -"); a title-case clause before a comma
+        and a hyphen ("Tampil Perdana Usai Cedera, Joan Mir Finis Ke-8") is not one, and a kecamatan
+        name inside it ("Perdana") must not be read as the dateline.
+        """
+        key = tuple(t for t, s, e in toks if s >= start and e <= end)
+        return bool(key) and any(alias.key == key for alias in self.index.get(key[0], ()))
 
     def _match_at(
         self, text: str, toks: list[tuple[str, int, int]], i: int, dateline_end: int

@@ -70,6 +70,10 @@ def test_alias_table_codes_and_names_are_consistent() -> None:
         ("Jakarta, CNN Indonesia -- Pemerintah mengumumkan", ["31"]),
         ("Samarinda (ANTARA) - Pemprov Kaltim menggelar rapat", ["64", "64.72"]),
         ("BATU, KOMPAS.com - Apel pagi digelar", ["35.79"]),
+        # A title-case clause before a comma and a hyphen is no dateline (Perdana and Minta are Kaltim
+        # kecamatan): a dateline's place is one name.
+        ("Tampil Perdana Usai Cedera, Pembalap Itu Finis Ke-8", []),
+        ("Pejabat Minta Mobil Baru, Gara-gara Mobil Lama Mogok", []),
         # Case and punctuation.
         ("BANJIR MELANDA KOTA SAMARINDA", ["64.72"]),
         ("kab. kutai kartanegara", ["64.02"]),
