@@ -45,6 +45,9 @@ PANTAU_BACKOFF_MAX = 300.0
 # [crawl] allow_private_addresses) or listed as exempt networks (CIDR strings).
 PANTAU_ALLOW_PRIVATE_ADDRESSES = False
 PANTAU_PRIVATE_EXEMPT_NETWORKS: list[str] = []
+# When set (CIDR strings), only hosts that are addresses in these networks are requested at all:
+# the offline demo and the test suite keep every crawl on 127.0.0.1 with it.
+PANTAU_ONLY_NETWORKS: list[str] = []
 # The same check again where the connection resolves the name, so DNS rebinding cannot slip past it.
 TWISTED_DNS_RESOLVER = "crawlers.middlewares.ssrf.GuardedResolver"
 

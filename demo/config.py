@@ -30,6 +30,7 @@ CRAWL_OVERRIDES: dict[str, Any] = {
     "PANTAU_BACKOFF_MAX": 1.0,
     "PANTAU_RETRY_AFTER_MAX": 2.0,
     "PANTAU_PROGRESS_INTERVAL": 0.5,
+    "PANTAU_ONLY_NETWORKS": ["127.0.0.0/8"],  # the demo never leaves this machine, whatever a page links to
 }
 
 

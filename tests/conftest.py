@@ -40,7 +40,8 @@ def _loopback_only(address: Any) -> None:
 def no_external_network() -> Iterator[None]:
     """Every in-process connection must go to loopback: fixture pages name outside URLs
     (kaltim.example.id records, a 169.254.169.254 redirect the crawler must refuse), and none may
-    be fetched. Crawls run in subprocesses are covered by the SSRF guard's own tests."""
+    be fetched. Crawls run in subprocesses carry PANTAU_ONLY_NETWORKS = 127.0.0.0/8, and the crawl
+    harness fails any test whose crawl log shows an outside URL refused (tests/crawlserver/harness.py)."""
     real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
 
     def connect(self: socket.socket, address: Any) -> None:

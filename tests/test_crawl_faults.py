@@ -39,6 +39,9 @@ def fault_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultCrawl
             ],
             url,
             tmp / "state",
+            # The fence lets the metadata address through to the private-address guard, whose refusal
+            # (an address literal: no lookup, no packet) is what these tests check.
+            overrides={"PANTAU_ONLY_NETWORKS": ["127.0.0.0/8", "169.254.169.254/32"]},
         )
         store = open_store(url)
         yield FaultCrawl(server=srv, runs=runs, store=store, state_dir=tmp / "state")

@@ -20,7 +20,7 @@ from pathlib import Path
 from index.store import open_store
 from pantau.crawl import build_job, run_crawl
 from tests.crawlserver import CrawlServer
-from tests.crawlserver.harness import TEST_OVERRIDES, config
+from tests.crawlserver.harness import TEST_OVERRIDES, assert_stayed_local, config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -82,6 +82,7 @@ def test_sigterm_then_rerun_loses_nothing_and_fetches_nothing_twice(tmp_path: Pa
         assert any((state / "jobs").iterdir()), "an interrupted crawl keeps its queue for resume"
 
         runs = run_crawl(cfg, url, state_dir=state, overrides=TEST_OVERRIDES, timeout=240)
+        assert_stayed_local(state / "last-crawl.log")
 
         hits = _article_hits(srv)
         expected = {p for p, s in srv.site.stories.items() if s.outlet in ("cnn", "detik", "kompas")}

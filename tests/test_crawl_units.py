@@ -3,18 +3,23 @@ language, canonical URLs, the private-address guard and Retry-After parsing."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from scrapy.http import Request
 
 from crawlers import dates, decode, dedupe, extract, feeds, language, quality
 from crawlers.items import FeedEntry, PageItem
 from crawlers.middlewares.backoff import retry_after_seconds
-from crawlers.middlewares.ssrf import PrivateAddressGuard, is_public, resolve
+from crawlers.middlewares.ssrf import PrivateAddressGuard, inside, is_public, resolve
 from crawlers.pipelines.canonical import canonical_for
 from crawlers.pipelines.dates import choose
 from crawlers.stats import Blocked
+from tests.crawlserver.harness import assert_stayed_local
 
 # -- decoding ---------------------------------------------------------------------------------------
 
@@ -247,6 +252,30 @@ def test_guard_blocks_private_and_honours_exempt_networks() -> None:
     with pytest.raises(Blocked) as info:
         guard.check("metadata", resolve("169.254.169.254"))
     assert info.value.reason == "private_address"
+
+
+def test_only_networks_refuses_every_outside_host_before_dns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The demo and the test crawls set PANTAU_ONLY_NETWORKS: a named host is refused without a lookup
+    (no resolver is reached for www.facebook.com), an address on 127.0.0.0/8 passes, and the test
+    harness fails a crawl whose log shows the refusal."""
+    loopback = [ipaddress.ip_network("127.0.0.0/8")]
+    assert inside("127.0.0.1", loopback) and inside("localhost", loopback)
+    assert not inside("www.facebook.com", loopback) and not inside("::1", loopback)
+    guard = PrivateAddressGuard(None, loopback)  # private addresses allowed, so a host inside needs no lookup
+    for url in ("http://127.0.0.1:8123/feed.xml", "http://localhost:8123/a"):
+        assert asyncio.run(guard.process_request(Request(url))) is None
+    guard = PrivateAddressGuard(loopback, loopback)  # as the test harness runs it
+    for url in ("https://www.facebook.com/HumasKaltim/posts/6", "http://10.0.0.5/", "http://[::1]/"):
+        with caplog.at_level(logging.WARNING), pytest.raises(Blocked) as info:
+            asyncio.run(guard.process_request(Request(url)))
+        assert info.value.reason == "outside_networks"
+    assert "www.facebook.com" in caplog.text and "outside PANTAU_ONLY_NETWORKS" in caplog.text
+    log = tmp_path / "last-crawl.log"
+    log.write_text(caplog.text, encoding="utf-8")
+    with pytest.raises(AssertionError, match="asked for an outside URL"):
+        assert_stayed_local(log)
+    log.write_text("INFO: crawl finished\n", encoding="utf-8")
+    assert_stayed_local(log)
 
 
 # -- Retry-After ------------------------------------------------------------------------------------

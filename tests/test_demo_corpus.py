@@ -16,6 +16,7 @@ from demo import corpus, replay
 from index import open_store
 from pantau import urls
 from pantau.crawl import run_crawl
+from tests.crawlserver.harness import assert_stayed_local
 
 
 def _get(url: str) -> tuple[int, str, bytes]:
@@ -93,6 +94,7 @@ def test_crawl_indexes_every_article_once_and_a_second_crawl_adds_nothing(
     store_url = f"sqlite:///{tmp_path / 'demo.db'}"
     cfg = demo.settings(server.base, store_url)
     first = run_crawl(cfg, store_url, state_dir=tmp_path / "state", overrides=demo.CRAWL_OVERRIDES, timeout=300)
+    assert_stayed_local(tmp_path / "state" / "last-crawl.log")
     expected = {urls.article_id(urls.canonicalize(s.canonical)): rec
                 for s, rec in zip(server.site.stories.values(), server.site.records.values(), strict=True)}
     assert sum(r.new for r in first.values()) == len(expected), {k: r.to_dict() for k, r in first.items()}
@@ -108,6 +110,7 @@ def test_crawl_indexes_every_article_once_and_a_second_crawl_adds_nothing(
             if rec.placed:
                 assert "64.72" in article.regions
     second = run_crawl(cfg, store_url, state_dir=tmp_path / "state", overrides=demo.CRAWL_OVERRIDES, timeout=300)
+    assert_stayed_local(tmp_path / "state" / "last-crawl.log")
     assert sum(r.new + r.updated for r in second.values()) == 0
     with open_store(store_url) as store:
         assert store.count() == len(expected)

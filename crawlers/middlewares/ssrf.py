@@ -7,6 +7,11 @@ middleware), has its host resolved and every address checked. ``[crawl] allow_pr
 switches the guard off for local demo servers; ``PANTAU_PRIVATE_EXEMPT_NETWORKS`` exempts named
 networks only. Resolution runs in a thread so DNS never blocks the crawl.
 
+``PANTAU_ONLY_NETWORKS`` is the opposite fence, for crawls that must stay on one machine (the
+offline demo, the test suite): when it names networks, a request whose host is not an address in
+them is refused before any DNS lookup, counted as ``blocked/outside_networks`` and logged with
+:data:`OUTSIDE`, so a page or an API answer that names an outside URL can never be fetched.
+
 The middleware's check alone would leave a gap: the connection resolves the host a second time,
 and a name whose DNS answer changes in between (DNS rebinding: public for the check, 127.0.0.1
 for the connect) would slip through. :class:`GuardedResolver` closes it. It is the reactor's name
@@ -55,6 +60,7 @@ def is_public(addr: Address) -> bool:
 
 
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
+OUTSIDE = "refused %s: its host is outside PANTAU_ONLY_NETWORKS"  # the log line a harness can look for
 
 
 def resolve(host: str) -> list[Address]:
@@ -71,6 +77,21 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def exempt_networks(settings: Any) -> list[Network]:
     return [ipaddress.ip_network(n, strict=False) for n in settings.getlist("PANTAU_PRIVATE_EXEMPT_NETWORKS")]
+
+
+def only_networks(settings: Any) -> list[Network]:
+    return [ipaddress.ip_network(n, strict=False) for n in settings.getlist("PANTAU_ONLY_NETWORKS")]
+
+
+def inside(host: str, networks: Sequence[Network]) -> bool:
+    """Whether ``host`` is an address literal (or ``localhost``) in one of ``networks``; names never are."""
+    if host == "localhost":
+        host = "127.0.0.1"
+    try:
+        addr = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return any(addr in net for net in networks)
 
 
 def allowed(addr: Address, exempt: Sequence[Network]) -> bool:
@@ -122,17 +143,22 @@ class GuardedResolver(CachingThreadedResolver):
 
 
 class PrivateAddressGuard:
-    def __init__(self, exempt: list[Network]) -> None:
-        self.exempt = exempt
+    def __init__(self, exempt: list[Network] | None, only: list[Network] | None = None) -> None:
+        self.exempt = exempt  # None: private addresses allowed by configuration
+        self.only = only or []
         self._cache: dict[str, list[Address]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateAddressGuard:
-        if crawler.settings.getbool("PANTAU_ALLOW_PRIVATE_ADDRESSES"):
+        s = crawler.settings
+        only = only_networks(s)
+        allow_private = s.getbool("PANTAU_ALLOW_PRIVATE_ADDRESSES")
+        if allow_private and not only:
             raise NotConfigured("private addresses allowed by configuration")
-        return cls(exempt_networks(crawler.settings))
+        return cls(None if allow_private else exempt_networks(s), only)
 
     def check(self, host: str, addresses: list[Address]) -> None:
+        assert self.exempt is not None
         for addr in addresses:
             if allowed(addr, self.exempt):
                 continue
@@ -141,6 +167,11 @@ class PrivateAddressGuard:
     async def process_request(self, request: Request) -> None:
         host = urlsplit(request.url).hostname or ""
         if not host:
+            return None
+        if self.only and not inside(host, self.only):
+            log.warning(OUTSIDE, request.url)
+            raise Blocked("outside_networks", host)
+        if self.exempt is None:
             return None
         addresses = self._cache.get(host)
         if addresses is None:
