@@ -51,12 +51,8 @@ class BlueskySpider(PostSpider):
             return
         yield from self.issues(page, response.url)
         self.count_dropped(page)
-        reached = False
-        for post in page.posts:  # newest first
-            if not self.is_new(post) or self.too_old(post):
-                reached = True
-                continue
-            yield self.item(post, response)
+        items, reached = self.newest_first(page.posts, response)
+        yield from items
         depth = int(response.meta.get("pantau_page", 1))
         if page.older and (page.posts or page.malformed) and not reached and depth < self.max_pages:
             yield self._request(page.older, depth + 1)

@@ -70,7 +70,7 @@ class MetaSpider(PostSpider):
             yield self.issue(response.url, problem)
         reached = False
         since = self.start_cursor.newest_at
-        for obj in objects:  # newest first
+        for obj in objects:
             if self.back_to is not None and obj["at"] < self.back_to:
                 reached = True
                 continue
@@ -92,12 +92,8 @@ class MetaSpider(PostSpider):
             yield self.unreadable(response.url, exc)
             return
         yield from self.issues(page, response.url)
-        reached = False
-        for post in page.posts:  # newest first
-            if not self.is_new(post) or self.too_old(post):
-                reached = True
-                continue
-            yield self.item(post, response)
+        items, reached = self.newest_first(page.posts, response)
+        yield from items
         depth = int(response.meta.get("pantau_page", 1))
         if page.older and not reached and depth < self.max_pages:
             yield self._request(page.older, self.parse_comments, depth + 1, str(response.meta["pantau_parent"]))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -123,6 +123,18 @@ class PostSpider(NewsSpider):
             platform=self.platform, newest_id=self.newest.post_id, newest_at=self.newest.published))
 
     # -- items --------------------------------------------------------------------------------------
+    def newest_first(self, posts: Iterable[Post], response: Response) -> tuple[list[PageItem], bool]:
+        """Items for a page's posts, read newest first, that are newer than the cursor and not before
+        ``back_to``; and whether the page reached the cursor or ``back_to`` (then paging stops)."""
+        items: list[PageItem] = []
+        reached = False
+        for post in posts:
+            if not self.is_new(post) or self.too_old(post):
+                reached = True
+                continue
+            items.append(self.item(post, response))
+        return items, reached
+
     def item(self, post: Post, response: Response) -> PageItem:
         if self.newest is None or self._newer(post, self.newest.post_id, self.newest.published):
             self.newest = post
@@ -195,12 +207,8 @@ class TelegramSpider(PostSpider):
             yield self.unreadable(response.url, exc)
             return
         yield from self.issues(page, response.url)
-        reached = False
-        for post in reversed(page.posts):  # newest first
-            if not self.is_new(post) or self.too_old(post):
-                reached = True
-                continue
-            yield self.item(post, response)
+        items, reached = self.newest_first(reversed(page.posts), response)  # the preview lists oldest first
+        yield from items
         depth = int(response.meta.get("pantau_page", 1))
         if page.older and page.posts and not reached and depth < self.max_pages:
             yield Request(response.urljoin(page.older), callback=self.parse_page, meta={"pantau_page": depth + 1})
@@ -239,12 +247,8 @@ class MastodonSpider(PostSpider):
             yield self.unreadable(response.url, exc)
             return
         yield from self.issues(page, response.url)
-        reached = False
-        for post in page.posts:  # newest first
-            if not self.is_new(post) or self.too_old(post):
-                reached = True
-                continue
-            yield self.item(post, response)
+        items, reached = self.newest_first(page.posts, response)
+        yield from items
         header = (response.headers.get(b"Link") or b"").decode("latin-1")
         paging = mastodon.links(header)
         depth = int(response.meta.get("pantau_page", 1))
