@@ -53,7 +53,11 @@ def _rebinding_crawl(tmp: Path, port: int, overrides: dict[str, Any]) -> tuple[d
     cfg = pantau_settings.from_mapping(
         {"sources": [{"name": "rebind", "type": "rss", "url": f"http://{HOST}:{port}/cnn/rss.xml"}]}, env={}
     )
-    settings = {**TEST_OVERRIDES, "PANTAU_PRIVATE_EXEMPT_NETWORKS": [], "RETRY_TIMES": 0, **overrides}
+    # The test's own name must reach the resolver, so the 127.0.0.0/8 fence is off here; the patched
+    # resolver answers it without DNS, and no connection leaves this machine (the first answer is only
+    # checked, the connection goes to the second, 127.0.0.1, or is refused).
+    settings = {**TEST_OVERRIDES, "PANTAU_PRIVATE_EXEMPT_NETWORKS": [], "PANTAU_ONLY_NETWORKS": [], "RETRY_TIMES": 0,
+                **overrides}
     job = build_job(cfg, f"sqlite:///{tmp / 'p.db'}", cfg.sources, None, tmp / "state", tmp / "runs.jsonl", settings)
     (tmp / "job.json").write_text(json.dumps(job), encoding="utf-8")
     (tmp / "runner.py").write_text(RUNNER, encoding="utf-8")
