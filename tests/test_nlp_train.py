@@ -342,8 +342,11 @@ def test_a_dashboard_relabel_changes_the_retrained_models_prediction(tmp_path: P
         shutil.copytree(tmp_path / "w0" / "tokenizer", tmp_path / f"w-{name}" / "tokenizer")
         return train(load_recipe(recipe), command="t")
 
-    retrain("control", "")  # the same retraining without the relabel keeps the old answer
-    assert SentimentEngine.load(str(tmp_path / "control"), threads=1).predict([trained_text])[0].label == before
+    # The same retraining without the relabel does not give the officer's label. (It need not give the
+    # old one: a tiny model retrained on one more row can move a borderline text to the third label,
+    # as one fresh-clone run showed.)
+    retrain("control", "")
+    assert SentimentEngine.load(str(tmp_path / "control"), threads=1).predict([trained_text])[0].label != officer
     metrics = retrain("after", f"feedback = [\"{tmp_path / 'relabels.tsv'}\"]\nfeedback_repeat = 30\n")
     card = (tmp_path / "after" / "README.md").read_text(encoding="utf-8")
     assert "train rows: 244" in card, card  # 198 dev + 1 appended + 5 extra x3 + 1 relabel x30
