@@ -150,7 +150,8 @@ def test_a_posts_alert_says_so_on_pagi_ini_and_peringatan(monkeypatch: pytest.Mo
     assert [c.key for c in report.conditions] == [SOCIAL_SPIKE]
     pagi = app(monkeypatch, url, **{"from": FROM, "to": TO})
     badges = [m.value for m in pagi.markdown if "badge[" in m.value]
-    assert len(badges) == 1 and "Unggahan publik" in badges[0]
+    assert len(badges) == 1 and "Peringatan" in badges[0]
+    assert "Unggahan publik" in [c.value for c in pagi.caption]  # under the badge, where it wraps
     alerts = app(monkeypatch, url, "peringatan")
     assert "unggahan publik negatif dari" in texts(alerts)
     (link,) = [p for p in alerts.get("page_link") if "Buka di Pagi ini" in str(p.proto.label)]

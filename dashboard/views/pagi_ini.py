@@ -46,11 +46,15 @@ def _card(code: str, now: dict[str, int], base: dict[str, int], scale: float, al
             level = "TIDAK ADA DATA" if doc.get("kind") == "no_data" else show.SEVERITY_NAMES.get(
                 str(doc.get("severity")), str(doc.get("severity")))
             watch = doc.get("watch") or {}
-            # A topic alert over the watched regions sits on their cards too: say which topic it is.
-            topic = f" · {show.topic_name(str(watch['topic']))}" if watch.get("topic") else ""
-            posts = f" · {SERIES_NAMES['social']}" if series_of(doc) == "social" else ""
-            st.badge(f"Peringatan: {level}{topic}{posts}",
-                     color="red" if doc.get("severity") in ("siaga", "awas") else "orange", icon=":material/warning:")
+            st.badge(f"Peringatan: {level}", color="red" if doc.get("severity") in ("siaga", "awas") else "orange",
+                     icon=":material/warning:")
+            # A topic alert over the watched regions sits on their cards too: say which topic (and whether it
+            # is about public posts) under its badge, where the text wraps; a badge is one line and a card
+            # four to a row cut "Peringatan: Awas · Hukum & Keamanan" off mid-word.
+            what = [f"Topik {show.topic_name(str(watch['topic']))}"] if watch.get("topic") else []
+            what += [SERIES_NAMES["social"]] if series_of(doc) == "social" else []
+            if what:
+                st.caption(show.md_escape(" · ".join(what)))
         left, right = st.columns(2)
         change = f"{fmt.number(100 * (total - expected) / expected)}%" if expected >= 1 else None
         # More coverage is neither good nor bad; a rising negative share is bad (inverse: red when it goes up).
