@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -153,11 +153,15 @@ def load(path: str | Path) -> Series:
 
 def backtest(series: Series, cfg: DetectorConfig | None = None) -> list[tuple[str, Verdict]]:
     """Every window the detector would alert on, in time order (then region)."""
+    return [(region, verdict) for region, verdict in judge_all(series, cfg) if verdict.alerting]
+
+
+def judge_all(series: Series, cfg: DetectorConfig | None = None) -> Iterator[tuple[str, Verdict]]:
+    """The detector's verdict on every window of every region, alerting or not, in time order (then region)."""
     cfg = cfg or DetectorConfig()
     span = baseline_buckets(cfg, series.step)
     pooled = sum(t for t, _ in series.regions.values())
     assert isinstance(pooled, np.ndarray)
-    out: list[tuple[str, Verdict]] = []
     reach = max(span, cfg.dispersion_blocks)  # the overdispersion may read further back than the level
     for i in range(1, len(series.starts)):
         lo = max(0, i - span)
@@ -173,9 +177,7 @@ def backtest(series: Series, cfg: DetectorConfig | None = None) -> list[tuple[st
             verdict = evaluate(tot[dlo : i + 1], neg[dlo : i + 1], weights[dlo - far :], 1, cfg,
                                window_start=series.starts[i], window_end=series.starts[i] + series.step,
                                baseline_buckets=i - max(lo, first), level_buckets=i - lo)
-            if verdict.alerting:
-                out.append((region, verdict))
-    return out
+            yield region, verdict
 
 
 def to_json(alerts: Iterable[tuple[str, Verdict]]) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/alerts_backtest.py [--seeds 5] [--step-hours 1 6 24] [--csv-dir DIR]
     .venv/bin/python bench/alerts_backtest.py --heldout [--seeds 5]
+    .venv/bin/python bench/alerts_backtest.py --calibration [--step-hours 6 24]
 
 Each run generates, per seed and per window length, a few weeks of counts for regions of
 very different volume (a province feed to a quiet regency), with:
@@ -76,6 +77,7 @@ class Generated:
     # the drift and the mislabelled share of a positive burst all included): what only the
     # generator knows, for the oracle row.
     expected: dict[str, np.ndarray] = field(default_factory=dict)
+    bursts: set[tuple[str, int]] = field(default_factory=set)  # (region, window) of each positive burst
 
 
 def generate(seed: int, step_hours: int, days: int = 42, bursty: bool = True) -> Generated:
@@ -92,6 +94,7 @@ def generate(seed: int, step_hours: int, days: int = 42, bursty: bool = True) ->
     regions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     expected: dict[str, np.ndarray] = {}
     spikes: list[Spike] = []
+    bursts: set[tuple[str, int]] = set()
     baseline_windows = 14 * 24 // step_hours
     for r_i, (region, per_day) in enumerate(daily_volumes.items()):
         seasonal = 1 + 0.15 * np.sin(2 * np.pi * (np.arange(n) * step_hours / 24 / 23 + rng.random()))
@@ -117,6 +120,7 @@ def generate(seed: int, step_hours: int, days: int = 42, bursty: bool = True) ->
             if s < 0:
                 continue
             burst_mult[s : s + length] = rng.uniform(3, 6)
+            bursts.update((region, i) for i in range(s, s + length))
         # Overdispersion: a busy or quiet day for everyone (CV 20 %), and a little noise of its own
         # in the negative coverage (CV 10 %), on top of Poisson counts.
         common = rng.gamma(25.0, 1 / 25.0, n) if bursty else np.ones(n)
@@ -130,7 +134,7 @@ def generate(seed: int, step_hours: int, days: int = 42, bursty: bool = True) ->
         regions[region] = ((negative + mislabelled + rest).astype(float), (negative + mislabelled).astype(float))
         expected[region] = mean_neg + mean_rest * 0.5 * (burst_mult - 1) * 0.06
     series = Series(step=step, starts=starts, regions=regions, first_seen=dict.fromkeys(regions, 0))
-    return Generated(series=series, spikes=spikes, expected=expected)
+    return Generated(series=series, spikes=spikes, expected=expected, bursts=bursts)
 
 
 def _free_slot(rng: np.random.Generator, taken: np.ndarray, lo: int, hi: int, length: int, margin: int) -> int:
@@ -324,6 +328,48 @@ def heldout(seeds: Sequence[int], steps: Sequence[int], min_base: float, workdir
               + ", ".join(f"{f:g}x {found}/{n}" for f, (found, n) in sorted(total.by_factor.items())))
 
 
+def calibration(noises: Sequence[str], steps: Sequence[int], seeds: Sequence[int], min_base: float) -> None:
+    """Are Pantau's p-values honest, and where does recall go? Every window's verdict, not only the alerts.
+
+    On windows outside every spike and positive burst (in a burst the volume test is meant to fire
+    and the share gate to stop it, so its p-value is not a null one) a calibrated test gives p <= a
+    about a fraction a of the time: a little less is conservative, more means false alarms beyond
+    ``alpha``. On the spike windows the fraction under the waspada threshold is the test's power,
+    by spike size: a window missed there is missed for want of evidence at that false-alarm rate,
+    not by a gate or a bug.
+    """
+    from alerts.backtest import judge_all
+
+    cfg = DetectorConfig()
+    levels = (0.1, 0.01, 1e-3)
+    for noise, step_hours in ((nz, st) for nz in noises for st in steps):
+        null: list[tuple[float, float]] = []
+        power: dict[float, list[bool]] = {}
+        watch = cfg.alpha * min(1.0, step_hours / 24) * cfg.waspada_factor
+        for seed in seeds:
+            gen = generate(seed, step_hours, bursty=noise == "bursty")
+            index = {st: i for i, st in enumerate(gen.series.starts)}
+            spike_at = {(sp.region, i): sp for sp in gen.spikes for i in range(sp.start, sp.start + sp.length)}
+            for region, v in judge_all(gen.series, cfg):
+                if v.reason == "baseline too short":
+                    continue
+                sp = spike_at.get((region, index[v.window_start]))
+                if sp is None:
+                    if (region, index[v.window_start]) not in gen.bursts:
+                        null.append((v.p_volume, v.p_share))
+                elif sp.base >= min_base:
+                    power.setdefault(sp.factor, []).append(min(v.p_volume, v.p_share) <= watch)
+        p = np.array(null)
+        print(f"\n== calibration, {noise} noise, windows of {step_hours} h, {len(seeds)} seeds: "
+              f"{len(p)} windows outside spikes and positive bursts, share with p <= a (calibrated: about a)")
+        print(f"{'a':>8}{'volume':>9}{'share':>9}{'either':>9}")
+        for a in levels:
+            print(f"{a:>8g}{np.mean(p[:, 0] <= a):>9.4f}{np.mean(p[:, 1] <= a):>9.4f}"
+                  f"{np.mean(p.min(axis=1) <= a):>9.4f}")
+        print(f"spike windows (>= {min_base:g} usual negatives) with p <= the waspada threshold {watch:.2g}: "
+              + ", ".join(f"{f:g}x {sum(hits)}/{len(hits)}" for f, hits in sorted(power.items())))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=5)
@@ -336,7 +382,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--csv-dir", type=Path, help="also write each generated series as a backtest CSV")
     ap.add_argument("--heldout", action="store_true",
                     help="score `pantau alert backtest --json` on one region of a differently shaped generator")
+    ap.add_argument("--calibration", action="store_true",
+                    help="every window's p-values: how often they fall under a outside spikes, and the power on spikes")
     args = ap.parse_args(argv)
+    if args.calibration:
+        calibration(args.noise, args.step_hours, range(args.first_seed, args.first_seed + args.seeds), args.min_base)
+        return
     if args.heldout:
         with tempfile.TemporaryDirectory(prefix="pantau-heldout-") as tmp:
             seeds = range(args.first_seed, args.first_seed + args.seeds)
