@@ -34,6 +34,7 @@ from nlp.bases import e5
 from nlp.datasets import read_labelled
 from nlp.labels import LABELS
 from nlp.metrics import classification_report
+from nlp.train import optimizer_step
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "build" / "nlp" / "sentiment"
@@ -147,11 +148,7 @@ def run(args: argparse.Namespace, news_repeat: int) -> dict[str, float]:
         model.train()
         for ids, enc in train:
             loss = torch.nn.functional.cross_entropy(model(**enc), y[ids])
-            loss.backward()  # type: ignore[no-untyped-call]
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
+            optimizer_step(loss, params, opt, sched)
             step += 1
             if step % 50 == 0 or step == steps:
                 print(f"  [news x{news_repeat}] step {step}/{steps} loss {loss.item():.3f} "

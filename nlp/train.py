@@ -32,7 +32,7 @@ import random
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,16 @@ from nlp.recipe import Recipe
 
 log = logging.getLogger(__name__)
 
+
+
+def optimizer_step(loss: torch.Tensor, params: Iterable[torch.nn.Parameter], opt: torch.optim.Optimizer,
+                   sched: torch.optim.lr_scheduler.LRScheduler) -> None:
+    """One training step after the forward pass: gradients, clipped to norm 1, then the optimiser and schedule."""
+    loss.backward()  # type: ignore[no-untyped-call]
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+    sched.step()
+    opt.zero_grad()
 
 def seed_everything(seed: int) -> None:
     random.seed(seed)
@@ -275,11 +285,7 @@ def pretrain_loop(recipe: Recipe, stage: str, model: torch.nn.Module, tok: PreTr
             if out is None:
                 continue
             loss, parts = out
-            loss.backward()  # type: ignore[no-untyped-call]
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
+            optimizer_step(loss, params, opt, sched)
             step += 1
             for k, v in parts.items():
                 running[k] = 0.98 * running[k] + 0.02 * v if running.get(k) else v
@@ -448,11 +454,7 @@ def finetune(recipe: Recipe, model: torch.nn.Module, tok: PreTrainedTokenizerBas
             ids, mask = pad_batch([seqs[i] for i in idx], int(tok.pad_token_id or 0))
             logits = model(input_ids=ids, attention_mask=mask).logits
             loss = _loss(logits, y[idx], weights, None if soft is None else soft[idx], alpha, temperature)
-            loss.backward()  # type: ignore[no-untyped-call]
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
+            optimizer_step(loss, model.parameters(), opt, sched)
             step += 1
             running = 0.98 * running + 0.02 * loss.item() if running else loss.item()
             bar.update(1)
