@@ -87,11 +87,11 @@ def sample_rows(seed: int, smsa: int, cnbc: int, news_repeat: int) -> tuple[list
     return [texts[i] for i in order], [LABELS.index(labels[i]) for i in order]
 
 
-def batches(tok: object, texts: Sequence[str], max_len: int, size: int) -> list[Batch]:
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+def encode(tok: object, texts: Sequence[str], order: Sequence[int], max_len: int, size: int) -> list[Batch]:
+    """``order`` cut into batches of ``size``, each encoded ("query: " first, as e5 wants) and padded."""
     out = []
     for start in range(0, len(order), size):
-        ids = order[start : start + size]
+        ids = list(order[start : start + size])
         enc = tok([e5.QUERY_PREFIX + texts[i] for i in ids], padding=True, truncation=True,  # type: ignore[operator]
                   max_length=max_len, return_tensors="pt")
         out.append((ids, {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}))
@@ -107,12 +107,7 @@ def bucketed(tok: object, texts: Sequence[str], max_len: int, size: int, seed: i
     pool = 50 * size
     out = []
     for start in range(0, len(order), pool):
-        chunk = sorted(order[start : start + pool], key=lambda i: len(texts[i]))
-        for b in range(0, len(chunk), size):
-            ids = chunk[b : b + size]
-            enc = tok([e5.QUERY_PREFIX + texts[i] for i in ids], padding=True, truncation=True,  # type: ignore[operator]
-                      max_length=max_len, return_tensors="pt")
-            out.append((ids, {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}))
+        out += encode(tok, texts, sorted(order[start : start + pool], key=lambda i: len(texts[i])), max_len, size)
     rng.shuffle(out)
     return out
 
@@ -122,7 +117,7 @@ def predict(model: Classifier, tok: object, texts: Sequence[str], max_len: int) 
     model.eval()
     pred = [""] * len(texts)
     t0 = time.perf_counter()
-    for ids, enc in batches(tok, texts, max_len, 32):
+    for ids, enc in encode(tok, texts, sorted(range(len(texts)), key=lambda i: len(texts[i])), max_len, 32):
         for i, k in zip(ids, model(**enc).argmax(-1).tolist(), strict=True):
             pred[i] = LABELS[k]
     return pred, len(texts) / (time.perf_counter() - t0)
