@@ -13,8 +13,10 @@ The model, and what it assumes:
   two factors are fitted on the pooled total volume of everything watched (far more data
   than one region has), shrunk towards flat when data is thin. A region's level and its
   usual negative share come from its own trailing baseline (14 days by default).
-* **The baseline is robust to its own spikes.** Buckets far above the first estimate are
-  capped before the level is re-estimated, so last week's flood does not hide this week's.
+* **The baseline is robust to its own spikes.** Buckets far above a first estimate are
+  capped, and once the noise is measured, those more than three standard deviations above
+  the level are left out of it, so last week's flood does not hide this week's. Spikes are
+  set aside when the noise is read, too: a region with three bad weeks is not a noisy one.
 * **Counts are overdispersed.** Stories arrive in bursts, so a plain Poisson test would
   alert on ordinary busy days. The variance-to-mean ratio is measured on the history
   (in blocks as long as the window, from differences of neighbouring blocks so a slow
@@ -51,6 +53,7 @@ enough volume any difference is "significant", but only a large one is news.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -317,15 +320,43 @@ def _overdispersion(observed: np.ndarray, expected: np.ndarray, base_var: np.nda
     * a slow swing of the level or share across the baseline (the expectation is one level
       for all of it): the scale is read from the *differences* of neighbouring blocks'
       standardised residuals, in which a slow swing cancels;
-    * earlier spikes and bursts inside the baseline: the scale is their median absolute
-      deviation, which a few such blocks cannot move.
+    * earlier spikes and bursts inside the baseline: the scale is the differences' median
+      absolute deviation, read again without the blocks far above their neighbours.
     """
     keep = base_var > 0.25
-    pairs = keep[1:] & keep[:-1]
-    if pairs.sum() < 4:
+    if (keep[1:] & keep[:-1]).sum() < 4:
         return 0.0
     o, e, b, x = observed, expected, np.maximum(base_var, 1e-9), extra_var
+    theta = _solve_scale(o, e, b, x, keep[1:] & keep[:-1], limit)
+    # Earlier spikes are many in a long history (each one spoils two differences), and a scale
+    # read with them stays wide enough to hide the next spike. So blocks far *above* their
+    # neighbours (a local median, which follows a slow swing) are set aside and the scale read
+    # again without the differences they touch, twice. Only the upper side is trimmed: at three
+    # standard deviations that takes a few in a thousand ordinary blocks, so quiet noise is not
+    # made to look quieter than it is.
+    for _ in range(2):
+        z = (o - e) / np.sqrt(b + theta * x)
+        out = keep & (z - _local_median(z, keep, 5) > 3.0)
+        pairs = keep[1:] & keep[:-1] & ~out[1:] & ~out[:-1]
+        if pairs.sum() < 4:
+            break
+        theta = _solve_scale(o, e, b, x, pairs, limit)
+    return theta
 
+
+def _local_median(z: np.ndarray, keep: np.ndarray, half: int) -> np.ndarray:
+    """The median of each block's kept neighbours within ``half`` blocks either side (itself included)."""
+    padded = np.full(len(z) + 2 * half, np.nan)
+    padded[half : half + len(z)] = np.where(keep, z, np.nan)
+    near = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a block with no kept neighbour: 0 below
+        out: np.ndarray = np.nan_to_num(np.nanmedian(near, axis=1), nan=0.0)
+    return out
+
+
+def _solve_scale(o: np.ndarray, e: np.ndarray, b: np.ndarray, x: np.ndarray, pairs: np.ndarray,
+                 limit: float) -> float:
     def scale(theta: float) -> float:
         z = (o - e) / np.sqrt(b + theta * x)
         u = (z[1:] - z[:-1])[pairs] / math.sqrt(2.0)
@@ -340,6 +371,20 @@ def _overdispersion(observed: np.ndarray, expected: np.ndarray, base_var: np.nda
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if scale(mid) > 1.0 else (lo, mid)
     return hi
+
+
+def _trimmed_level(negs: np.ndarray, weights: np.ndarray, recency: np.ndarray, level: float, theta: float) -> float:
+    """The level again, leaving out buckets more than three standard deviations above it.
+
+    The spread is the negative binomial's at the measured overdispersion ``theta``, so on a
+    bursty source a busy day stays in and only a spike goes; trimming the upper side at three
+    deviations takes a few ordinary buckets in a thousand, too few to bias the level down.
+    """
+    for _ in range(2):
+        e = level * weights
+        keep = negs <= e + 3.0 * np.sqrt(e + theta * e * e) + 1.0
+        level = (float((recency * negs)[keep].sum()) + 0.5) / max(float((recency * weights)[keep].sum()), 1e-9)
+    return level
 
 
 def grade(verdict_ratio: float, p_value: float, alpha: float) -> str:
@@ -396,6 +441,11 @@ def evaluate(
     e_all = _blocks(all_level * d_w, window)
     theta_all = _overdispersion(t, e_all, e_all, e_all * e_all, cfg.max_overdispersion)
     theta = max(theta, theta_all)
+    # With the noise known, past spikes can be told from busy days: the level is read again
+    # without the buckets far above it, instead of with them capped (a capped spike still
+    # lifted the level by a tenth when a fortnight held three of them).
+    level = _trimmed_level(b_neg, b_w, _recency(len(b_neg), step, timedelta(days=cfg.half_life_days)), level, theta)
+    expected = level * window_weight
     pq = share * (1 - share)
     rho = _overdispersion(o, share * t, pq * t, pq * t * np.maximum(t - 1, 0), 0.5)
     rest_expected = max(all_level * window_weight - expected, 0.0)

@@ -182,3 +182,27 @@ def test_daily_windows_read_the_noise_from_six_weeks_and_the_level_from_two() ->
     assert six_weeks.theta > fortnight.theta + 0.02
     assert six_weeks.expected == pytest.approx(fortnight.expected)
     assert six_weeks.baseline_share == pytest.approx(fortnight.baseline_share)
+
+
+def test_earlier_spikes_neither_widen_the_noise_nor_lift_the_level() -> None:
+    """A region that had a bad week three times this month is not a noisy region: the spikes in its
+    history are set aside when the noise and the level are read, so today's doubling still alerts."""
+    rng = np.random.default_rng(5)
+    day = timedelta(days=1)
+    starts = [START + i * day for i in range(43)]
+    negative = rng.poisson(20, 43).astype(float)
+    total = negative + rng.poisson(80, 43)
+    clean = evaluate(total, negative, np.ones(43), 1, DetectorConfig(), window_start=starts[-1],
+                     window_end=starts[-1] + day, level_buckets=14)
+    spiky_neg, spiky_tot = negative.copy(), total.copy()
+    for d in (4, 5, 11, 19, 20, 30, 33, 38):  # earlier spikes, three in the last fortnight
+        spiky_neg[d] += 40
+        spiky_tot[d] += 40
+    spiky_neg[-1] = negative[-1] = 40  # today: twice the usual
+    spiky_tot[-1] = total[-1] = 120
+    spiky = evaluate(spiky_tot, spiky_neg, np.ones(43), 1, DetectorConfig(), window_start=starts[-1],
+                     window_end=starts[-1] + day, level_buckets=14)
+    assert clean.expected == pytest.approx(20, rel=0.15)
+    assert spiky.theta <= clean.theta + 0.01, (spiky.theta, clean.theta)
+    assert spiky.expected == pytest.approx(clean.expected, rel=0.05)
+    assert spiky.alerting
