@@ -374,15 +374,18 @@ def _solve_scale(o: np.ndarray, e: np.ndarray, b: np.ndarray, x: np.ndarray, pai
 
 
 def _trimmed_level(negs: np.ndarray, weights: np.ndarray, recency: np.ndarray, level: float, theta: float) -> float:
-    """The level again, leaving out buckets more than three standard deviations above it.
+    """The level again, leaving out blocks more than three standard deviations above it.
 
     The spread is the negative binomial's at the measured overdispersion ``theta``, so on a
     bursty source a busy day stays in and only a spike goes; trimming the upper side at three
-    deviations takes a few ordinary buckets in a thousand, too few to bias the level down.
+    deviations takes a few ordinary blocks in a thousand, too few to bias the level down. With
+    no block left (a history of nothing but spikes) the level stays as it was.
     """
     for _ in range(2):
         e = level * weights
         keep = negs <= e + 3.0 * np.sqrt(e + theta * e * e) + 1.0
+        if not keep.any():
+            break
         level = (float((recency * negs)[keep].sum()) + 0.5) / max(float((recency * weights)[keep].sum()), 1e-9)
     return level
 
@@ -442,9 +445,13 @@ def evaluate(
     theta_all = _overdispersion(t, e_all, e_all, e_all * e_all, cfg.max_overdispersion)
     theta = max(theta, theta_all)
     # With the noise known, past spikes can be told from busy days: the level is read again
-    # without the buckets far above it, instead of with them capped (a capped spike still
-    # lifted the level by a tenth when a fortnight held three of them).
-    level = _trimmed_level(b_neg, b_w, _recency(len(b_neg), step, timedelta(days=cfg.half_life_days)), level, theta)
+    # without the windows far above it, instead of with them capped (a capped spike still
+    # lifted the level by a tenth when a fortnight held three of them). It is judged on
+    # window-length blocks, the scale theta was measured on: an hour with three articles of one
+    # press conference is ordinary clustering, not a spike to leave out.
+    recency = _recency(len(b_neg), step, timedelta(days=cfg.half_life_days))
+    level = _trimmed_level(_blocks(b_neg, window), _blocks(b_w, window), _blocks(recency, window) / window,
+                           level, theta)
     expected = level * window_weight
     pq = share * (1 - share)
     rho = _overdispersion(o, share * t, pq * t, pq * t * np.maximum(t - 1, 0), 0.5)

@@ -206,3 +206,20 @@ def test_earlier_spikes_neither_widen_the_noise_nor_lift_the_level() -> None:
     assert spiky.theta <= clean.theta + 0.01, (spiky.theta, clean.theta)
     assert spiky.expected == pytest.approx(clean.expected, rel=0.05)
     assert spiky.alerting
+
+
+def test_a_daily_cluster_of_articles_in_one_hour_is_the_usual_day_not_a_spike() -> None:
+    """Hourly counts cluster (a press conference brings six articles in one hour); past spikes are set
+    aside per window-length block, so one ordinary clustered hour is neither trimmed from the level
+    nor, the next day, read as a spike."""
+    rng = np.random.default_rng(7)
+    hours = 17 * 24
+    starts = [START + i * HOUR for i in range(hours)]
+    negative = np.zeros(hours)
+    negative[10::24] = 6  # six negative articles at 10:00 every day, none otherwise
+    total = negative + rng.poisson(3, hours)
+    v = evaluate(total, negative, np.ones(hours), 24, DetectorConfig(), window_start=starts[-24],
+                 window_end=starts[-1] + HOUR)
+    assert v.observed == 6
+    assert v.expected == pytest.approx(6, rel=0.2), v
+    assert not v.alerting, v
