@@ -432,7 +432,8 @@ def evaluate(
     window_weight = float(w[-window:].sum())
 
     step = (window_end - window_start) / window
-    level = _robust_level(b_neg, b_w, _recency(len(b_neg), step, timedelta(days=cfg.half_life_days)))
+    recency = _recency(len(b_neg), step, timedelta(days=cfg.half_life_days))  # for every level read below
+    level = _robust_level(b_neg, b_w, recency)
     expected = level * window_weight
     tot_level = (b_tot.sum() + 0.5) / max(float(b_w.sum()), 1e-9)
     share = _robust_share(b_neg, b_tot)
@@ -440,16 +441,15 @@ def evaluate(
     theta = _overdispersion(o, e, e, e * e, cfg.max_overdispersion)
     # A busy day is busy for every desk: the overdispersion of all coverage, read on counts
     # several times larger than the negatives alone, is a floor under that of the negatives.
-    all_level = _robust_level(b_tot, b_w, _recency(len(b_tot), step, timedelta(days=cfg.half_life_days)))
+    all_level = _robust_level(b_tot, b_w, recency)
     e_all = _blocks(all_level * d_w, window)
     theta_all = _overdispersion(t, e_all, e_all, e_all * e_all, cfg.max_overdispersion)
     theta = max(theta, theta_all)
     # With the noise known, past spikes can be told from busy days: the level is read again
     # without the windows far above it, instead of with them capped (a capped spike still
     # lifted the level by a tenth when a fortnight held three of them). It is judged on
-    # window-length blocks, the scale theta was measured on: an hour with three articles of one
+    # window-length blocks, the scale theta was measured on: an hour with six articles of one
     # press conference is ordinary clustering, not a spike to leave out.
-    recency = _recency(len(b_neg), step, timedelta(days=cfg.half_life_days))
     level = _trimmed_level(_blocks(b_neg, window), _blocks(b_w, window), _blocks(recency, window) / window,
                            level, theta)
     expected = level * window_weight
