@@ -61,9 +61,7 @@ class Classifier(torch.nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
-        out: torch.Tensor = self.head(self.dropout(pooled))
+        out: torch.Tensor = self.head(self.dropout(e5.mean_pool(hidden, attention_mask)))
         return out
 
 

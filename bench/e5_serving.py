@@ -77,9 +77,7 @@ class MeanPooled(torch.nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> SequenceClassifierOutput:
         hidden: torch.Tensor = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
-        return SequenceClassifierOutput(logits=self.head(pooled))
+        return SequenceClassifierOutput(logits=self.head(e5.mean_pool(hidden, attention_mask)))
 
 
 def demo_articles() -> list[str]:

@@ -457,6 +457,13 @@ def export_e5(out_dir: str | Path, path: str | Path | None = None) -> Path:
 
 
 @torch.inference_mode()
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """The mean of each text's hidden states over its real tokens (padding left out), as e5 was trained."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    pooled: torch.Tensor = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+    return pooled
+
+
 def embed(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], *,
           prefix: str = QUERY_PREFIX, batch_size: int = 32, max_length: int = 512) -> np.ndarray:
     """L2-normalised mean-pooled sentence embeddings, e5's recipe, ``[len(texts), hidden]``."""
@@ -465,7 +472,6 @@ def embed(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Seq
         batch = [prefix + t for t in texts[start : start + batch_size]]
         enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
         hidden = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
-        mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+        pooled = mean_pool(hidden, enc["attention_mask"])
         rows.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
     return np.concatenate(rows) if rows else np.zeros((0, model.config.hidden_size), dtype=np.float32)
