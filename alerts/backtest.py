@@ -184,7 +184,7 @@ def to_json(alerts: Iterable[tuple[str, Verdict]]) -> list[dict[str, Any]]:
     return [
         {"region": region, "window_start": v.window_start.isoformat(), "severity": v.severity,
          "negative": v.observed, "total": v.total, "expected": round(v.expected, 2),
-         "baseline_share": round(v.baseline_share, 4), "reason": v.reason,
+         "baseline_share": round(v.baseline_share, 4), "reason": v.reason, "windows": v.windows,
          "p_value": float(f"{min(v.p_volume, v.p_share):.3g}")}
         for region, v in alerts
     ]

@@ -41,6 +41,12 @@ A window alerts when, with at least ``min_count`` negative articles and at least
 * negative **share** is at least ``min_share_ratio`` times the baseline share with a
   significant one-sided p-value.
 
+A rise that lasts is judged over two windows too: when this window and the one before
+together are significant (at half of alpha) against the history before both, this window
+itself stands out there (``sustained_gate``), and the window before did not alert alone, the
+window alerts with ``windows`` 2. A doubling of a dozen articles over two days is found that
+way, where neither day is rare enough alone.
+
 ``alpha`` is a false-alarm rate per watch per day; a window's test uses alpha x its length
 / 24 h, so hourly windows, judged 24 times a day, alert on noise as rarely as daily ones.
 ``waspada`` (the watch level) may rest on a p-value up to ``waspada_factor`` x that, so a
@@ -87,6 +93,9 @@ class DetectorConfig:
     half_life_days: float = 7.0  # recent days weigh more in the level, so slow seasons are followed
     min_baseline_days: float = 7.0  # a week at least, so the weekday rhythm is known; no verdicts before
     dispersion_blocks: int = 42  # window-length blocks of history the overdispersion is read from, where they exist
+    # A rise that lasts: this window and the one before are also judged together, against the
+    # history before both, when this window alone is at least this unlikely there (0: off).
+    sustained_gate: float = 0.01
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -115,6 +124,10 @@ class Verdict:
     rho: float  # overdispersion of share: correlation of labels within a window
     reason: str  # "volume", "share", "volume+share", or why no alert: "" / "baseline too short" ...
     severity: str  # "" when the window does not alert
+    # 2 when the evidence is this window and the one before it together (a rise that lasts),
+    # judged against the history before both; ``before`` is then that earlier window's negatives.
+    windows: int = 1
+    before: int = 0
 
     @property
     def alerting(self) -> bool:
@@ -143,6 +156,8 @@ class Verdict:
             "rho": round(self.rho, 4),
             "reason": self.reason,
             "severity": self.severity,
+            "windows": self.windows,
+            "before": self.before,
         }
 
 
@@ -399,6 +414,81 @@ def grade(verdict_ratio: float, p_value: float, alpha: float) -> str:
     return "waspada"
 
 
+@dataclass(kw_only=True, frozen=True)
+class _Reading:
+    """What a key's history says about the next window: its level, share and noise."""
+
+    level: float  # negative articles per unit of profile weight
+    all_level: float  # all articles per unit of profile weight
+    tot_level: float  # the same, plain mean (for the verdict's expected total)
+    share: float
+    theta: float
+    theta_all: float
+    rho: float
+
+
+def _read_history(d_tot: np.ndarray, d_neg: np.ndarray, d_w: np.ndarray, window: int, level_buckets: int,
+                  step: timedelta, cfg: DetectorConfig) -> _Reading:
+    """Read the level, share and overdispersion from the buckets before a window of ``window`` buckets."""
+    lb = max(1, min(level_buckets, len(d_tot)))
+    b_tot, b_neg, b_w = d_tot[-lb:], d_neg[-lb:], d_w[-lb:]
+    recency = _recency(len(b_neg), step, timedelta(days=cfg.half_life_days))  # for every level read below
+    level = _robust_level(b_neg, b_w, recency)
+    tot_level = (b_tot.sum() + 0.5) / max(float(b_w.sum()), 1e-9)
+    share = _robust_share(b_neg, b_tot)
+    o, e, t = _blocks(d_neg, window), _blocks(level * d_w, window), _blocks(d_tot, window)
+    theta = _overdispersion(o, e, e, e * e, cfg.max_overdispersion)
+    # A busy day is busy for every desk: the overdispersion of all coverage, read on counts
+    # several times larger than the negatives alone, is a floor under that of the negatives.
+    all_level = _robust_level(b_tot, b_w, recency)
+    e_all = _blocks(all_level * d_w, window)
+    theta_all = _overdispersion(t, e_all, e_all, e_all * e_all, cfg.max_overdispersion)
+    theta = max(theta, theta_all)
+    # With the noise known, past spikes can be told from busy days: the level is read again
+    # without the windows far above it, instead of with them capped (a capped spike still
+    # lifted the level by a tenth when a fortnight held three of them). It is judged on
+    # window-length blocks, the scale theta was measured on: an hour with six articles of one
+    # press conference is ordinary clustering, not a spike to leave out.
+    level = _trimmed_level(_blocks(b_neg, window), _blocks(b_w, window), _blocks(recency, window) / window,
+                           level, theta)
+    pq = share * (1 - share)
+    rho = _overdispersion(o, share * t, pq * t, pq * t * np.maximum(t - 1, 0), 0.5)
+    return _Reading(level=level, all_level=all_level, tot_level=tot_level, share=share, theta=theta,
+                    theta_all=theta_all, rho=rho)
+
+
+@dataclass(kw_only=True, frozen=True)
+class _Test:
+    volume: bool
+    by_share: bool
+    p_volume: float
+    p_share: float
+    ratio: float  # the larger rise of those that passed (observed / expected)
+
+
+def _test(observed: int, total: int, window_weight: float, r: _Reading, watch: float, cfg: DetectorConfig) -> _Test:
+    """The volume and share tests on one window (or two as one), passing at p <= ``watch`` and the floors."""
+    expected = r.level * window_weight
+    rest_expected = max(r.all_level * window_weight - expected, 0.0)
+    p_vol = _volume_p(*_given_rest(observed, expected, total - observed, rest_expected, r.theta, r.theta_all))
+    p_share = _share_p(observed, total, r.share, r.rho)
+    expected_at_share = r.share * total
+    volume = (
+        observed - expected >= cfg.min_increase
+        and observed >= cfg.min_ratio * expected
+        and p_vol <= watch
+        and observed >= expected_at_share  # the share did not fall: not a burst of other coverage
+    )
+    by_share = (
+        observed - expected_at_share >= cfg.min_increase
+        and observed >= cfg.min_share_ratio * expected_at_share
+        and p_share <= watch
+    )
+    ratios = ([observed / max(expected, 1e-9)] if volume else []) + (
+        [observed / max(expected_at_share, 1e-9)] if by_share else [])
+    return _Test(volume=volume, by_share=by_share, p_volume=p_vol, p_share=p_share, ratio=max(ratios, default=0.0))
+
+
 def evaluate(
     totals: np.ndarray,
     negatives: np.ndarray,
@@ -424,76 +514,66 @@ def evaluate(
     tot = np.asarray(totals, dtype=float)
     neg = np.asarray(negatives, dtype=float)
     w = np.asarray(weights, dtype=float)
-    d_tot, d_neg, d_w = tot[:-window], neg[:-window], w[:-window]
-    lb = len(d_tot) if level_buckets is None else max(1, min(level_buckets, len(d_tot)))
-    b_tot, b_neg, b_w = d_tot[-lb:], d_neg[-lb:], d_w[-lb:]
+    lb = len(tot) - window if level_buckets is None else level_buckets
     observed = int(neg[-window:].sum().round())
     total = int(tot[-window:].sum().round())
     window_weight = float(w[-window:].sum())
-
     step = (window_end - window_start) / window
-    recency = _recency(len(b_neg), step, timedelta(days=cfg.half_life_days))  # for every level read below
-    level = _robust_level(b_neg, b_w, recency)
-    expected = level * window_weight
-    tot_level = (b_tot.sum() + 0.5) / max(float(b_w.sum()), 1e-9)
-    share = _robust_share(b_neg, b_tot)
-    o, e, t = _blocks(d_neg, window), _blocks(level * d_w, window), _blocks(d_tot, window)
-    theta = _overdispersion(o, e, e, e * e, cfg.max_overdispersion)
-    # A busy day is busy for every desk: the overdispersion of all coverage, read on counts
-    # several times larger than the negatives alone, is a floor under that of the negatives.
-    all_level = _robust_level(b_tot, b_w, recency)
-    e_all = _blocks(all_level * d_w, window)
-    theta_all = _overdispersion(t, e_all, e_all, e_all * e_all, cfg.max_overdispersion)
-    theta = max(theta, theta_all)
-    # With the noise known, past spikes can be told from busy days: the level is read again
-    # without the windows far above it, instead of with them capped (a capped spike still
-    # lifted the level by a tenth when a fortnight held three of them). It is judged on
-    # window-length blocks, the scale theta was measured on: an hour with six articles of one
-    # press conference is ordinary clustering, not a spike to leave out.
-    level = _trimmed_level(_blocks(b_neg, window), _blocks(b_w, window), _blocks(recency, window) / window,
-                           level, theta)
-    expected = level * window_weight
-    pq = share * (1 - share)
-    rho = _overdispersion(o, share * t, pq * t, pq * t * np.maximum(t - 1, 0), 0.5)
-    rest_expected = max(all_level * window_weight - expected, 0.0)
-    p_vol = _volume_p(*_given_rest(observed, expected, total - observed, rest_expected, theta, theta_all))
-    p_share = _share_p(observed, total, share, rho)
+    r = _read_history(tot[:-window], neg[:-window], w[:-window], window, lb, step, cfg)
+    # alpha is a false-alarm rate per watch per day: a window of one hour is judged 24 times a
+    # day, so each of its verdicts gets a 24th of it, and every window length alerts about as
+    # rarely on noise. ``watch`` is the weakest evidence that still raises a (waspada) alert.
+    alpha = cfg.alpha * min(1.0, step * window / timedelta(days=1))
+    watch = alpha * cfg.waspada_factor
+    best = _test(observed, total, window_weight, r, watch, cfg)
+    expected = r.level * window_weight
+    windows, before = 1, 0
+    history = min(lb, len(tot) - window) if baseline_buckets is None else min(baseline_buckets, lb,
+                                                                                len(tot) - window)
+    enough = timedelta(days=cfg.min_baseline_days)
 
     def verdict(reason: str, severity: str = "") -> Verdict:
         return Verdict(window_start=window_start, window_end=window_end, observed=observed, total=total,
-                       expected=expected, baseline_share=share, expected_total=tot_level * window_weight,
-                       p_volume=p_vol, p_share=p_share, theta=theta, rho=rho, reason=reason,
-                       severity=severity)
+                       expected=expected, baseline_share=r.share, expected_total=r.tot_level * window_weight,
+                       p_volume=best.p_volume, p_share=best.p_share, theta=r.theta, rho=r.rho, reason=reason,
+                       severity=severity, windows=windows, before=before)
 
-    history = len(b_tot) if baseline_buckets is None else min(baseline_buckets, len(b_tot))
-    if history * step < timedelta(days=cfg.min_baseline_days):
+    if history * step < enough:
         return verdict("baseline too short")
     if observed < cfg.min_count:
         return verdict("")
-    # alpha is a false-alarm rate per watch per day: a window of one hour is judged 24 times a
-    # day, so each of its verdicts gets a 24th of it, and every window length alerts about as
-    # rarely on noise.
-    alpha = cfg.alpha * min(1.0, step * window / timedelta(days=1))
-    watch = alpha * cfg.waspada_factor  # the weakest evidence that still raises a (waspada) alert
-    expected_at_share = share * total
-    volume = (
-        observed - expected >= cfg.min_increase
-        and observed >= cfg.min_ratio * expected
-        and p_vol <= watch
-        and observed >= expected_at_share  # the share did not fall: not a burst of other coverage
-    )
-    by_share = (
-        observed - expected_at_share >= cfg.min_increase
-        and observed >= cfg.min_share_ratio * expected_at_share
-        and p_share <= watch
-    )
-    if not (volume or by_share):
+    if (not (best.volume or best.by_share) and cfg.sustained_gate > 0 and (history - window) * step >= enough
+            and min(best.p_volume, best.p_share) <= 0.2):
+        # A doubling that lasts two windows on a thin count may be unremarkable in either and
+        # plain in both together. So this window and the one before are judged as one, against
+        # the history before both (the first day of a rise must not lift the baseline of the
+        # second), with half of alpha. It is a test for rises no single window shows: this
+        # window must stand out there itself, and the one before must not have alerted alone,
+        # so the day after a one-day spike does not alert on the spike's account. (The 0.2 only
+        # skips the second reading where this window is ordinary even against a baseline it lifted.)
+        r2 = _read_history(tot[: -2 * window], neg[: -2 * window], w[: -2 * window], window, lb, step, cfg)
+        prev = slice(len(tot) - 2 * window, len(tot) - window)
+        pair = slice(len(tot) - 2 * window, None)
+        here = _test(observed, total, window_weight, r2, cfg.sustained_gate, cfg)
+        earlier = _test(int(neg[prev].sum().round()), int(tot[prev].sum().round()), float(w[prev].sum()), r2,
+                        watch, cfg)
+        # The pair's spread is taken as one window's, relative to its mean, not half of it as two
+        # independent busy days would give: the level's own error (a season it lags) is common to
+        # both windows and does not average out. Halving it doubled the pair's false alarms on
+        # bursty daily series.
+        two = _test(int(neg[pair].sum().round()), int(tot[pair].sum().round()), float(w[pair].sum()), r2,
+                    watch / 2, cfg)
+        if not (earlier.volume or earlier.by_share) and (
+                (two.volume and here.volume) or (two.by_share and here.by_share)):
+            best = _Test(volume=two.volume and here.volume, by_share=two.by_share and here.by_share,
+                         p_volume=two.p_volume, p_share=two.p_share, ratio=two.ratio)
+            expected = r2.level * window_weight
+            windows, before = 2, int(neg[prev].sum().round())
+    if not (best.volume or best.by_share):
         return verdict("")
-    reason = "volume+share" if volume and by_share else "volume" if volume else "share"
-    ratios = ([observed / max(expected, 1e-9)] if volume else []) + (
-        [observed / max(expected_at_share, 1e-9)] if by_share else [])
-    p_best = min([p for p, on in ((p_vol, volume), (p_share, by_share)) if on])
-    return verdict(reason, grade(max(ratios), p_best, alpha))
+    reason = "volume+share" if best.volume and best.by_share else "volume" if best.volume else "share"
+    p_best = min([p for p, on in ((best.p_volume, best.volume), (best.p_share, best.by_share)) if on])
+    return verdict(reason, grade(best.ratio, p_best, alpha))
 
 
 def judge_series(

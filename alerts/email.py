@@ -253,6 +253,9 @@ def _spike_facts(doc: Mapping[str, Any], tz: str) -> list[tuple[str, str]]:
     what = noun(doc)
     basis = {"volume": f"jumlah {what} negatif", "share": f"porsi {what} negatif",
              "volume+share": f"jumlah dan porsi {what} negatif"}.get(v["reason"], v["reason"])
+    if v.get("windows", 1) == 2:  # a rise that lasts: this window and the one before, together
+        basis += (f" selama dua jendela berturut-turut ({fmt.number(v.get('before', 0))} lalu "
+                  f"{fmt.number(v['observed'])})")
     p = max(min(v["p_volume"], v["p_share"]), 1e-12)
     odds = fmt.number(10 ** min(12, int(-math.log10(p))))
     return [

@@ -223,3 +223,47 @@ def test_a_daily_cluster_of_articles_in_one_hour_is_the_usual_day_not_a_spike() 
     assert v.observed == 6
     assert v.expected == pytest.approx(6, rel=0.2), v
     assert not v.alerting, v
+
+
+def _days(n: int, seed: int, usual: float = 12.0) -> tuple[list[datetime], np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    starts = [START + i * timedelta(days=1) for i in range(n)]
+    negative = rng.poisson(usual, n).astype(float)
+    return starts, negative + rng.poisson(4 * usual, n), negative
+
+
+def _last_day(total: np.ndarray, negative: np.ndarray, starts: list[datetime],
+              cfg: DetectorConfig | None = None) -> Verdict:
+    return evaluate(total, negative, np.ones(len(starts)), 1, cfg or DetectorConfig(), window_start=starts[-1],
+                    window_end=starts[-1] + timedelta(days=1), level_buckets=14)
+
+
+@pytest.mark.parametrize("seed", [11, 13])
+def test_a_rise_that_lasts_two_days_alerts_where_neither_day_would_alone(seed: int) -> None:
+    """A region that usually has a dozen negative articles a day gets 24 two days running: neither
+    day is rare enough to alert alone, both together are, judged against the history before both."""
+    starts, total, negative = _days(43, seed=seed)
+    for d in (-2, -1):
+        total[d] += 24 - negative[d]
+        negative[d] = 24
+    alone = DetectorConfig(sustained_gate=0.0)
+    assert not _last_day(total[:-1], negative[:-1], starts[:-1], alone).alerting  # the first day
+    assert not _last_day(total, negative, starts, alone).alerting  # the second, by itself
+    v = _last_day(total, negative, starts)
+    assert v.alerting and "volume" in v.reason, v
+    assert (v.windows, v.before, v.observed) == (2, 24, 24)
+    assert v.expected == pytest.approx(12, rel=0.2)  # the usual day, not lifted by the first day of the rise
+    assert v.to_dict()["windows"] == 2
+
+
+def test_the_day_after_a_one_day_spike_does_not_alert_on_its_account() -> None:
+    """Two days together are only evidence when the second stands out too: an ordinary day after a
+    one-day spike is the spike's end, not a sustained rise."""
+    starts, total, negative = _days(43, seed=12)
+    total[-2] += 40 - negative[-2]
+    negative[-2] = 40
+    total[-1] += 13 - negative[-1]
+    negative[-1] = 13
+    assert _last_day(total[:-1], negative[:-1], starts[:-1]).alerting  # the spike itself
+    v = _last_day(total, negative, starts)
+    assert not v.alerting, v

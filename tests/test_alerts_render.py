@@ -10,8 +10,10 @@ from email.message import EmailMessage
 
 import pytest
 
+from alerts import state
+from alerts.email import build_alert
 from alerts.outbox import Transient
-from alerts.run import run_alerts, run_digest
+from alerts.run import envelope, run_alerts, run_digest
 from index.sqlite import SqliteStore
 from tests.alerts_world import NOW, coverage, settings, spike
 from tests.browser import ARTIFACTS, dump_dom, png_size_and_colours, screenshot
@@ -90,3 +92,24 @@ def test_scraped_markup_in_a_title_is_inert_text(emails: dict[str, EmailMessage]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom  # shown to the reader as the text it is
     plain = emails["alert"].get_body(("plain",))
     assert plain is not None and "<script>alert(1)</script>" in plain.get_content()
+
+
+def test_a_rise_over_two_windows_says_so_in_the_email(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """When the detector's evidence is this window and the one before together, the email says so and
+    gives both counts, so the officer is not left wondering why a modest window alerted."""
+    tmp = tmp_path_factory.mktemp("sustained")
+    store = SqliteStore(f"sqlite:///{tmp / 'pantau.db'}")
+    store.upsert(coverage("64.72") + spike("64.72", 12, NOW.replace(minute=0) - timedelta(hours=6), 6))
+    cfg = settings(store.url, 25)
+    run_alerts(store, cfg, NOW, connector=_refuse)
+    eid, doc = next((k, d) for k, d in state.load(store).items() if d.get("kind") == "spike")
+    store.close()
+    note = {"level": doc["severity"], "kind": "new"}
+    one = build_alert(envelope(cfg), doc, note, "humas@kaltimprov.example.id", eid)
+    assert "berturut-turut" not in one.get_body(("plain",)).get_content()
+    verdict = dict(doc["detail"]["verdict"], windows=2, before=9)
+    two = build_alert(envelope(cfg), dict(doc, detail=dict(doc["detail"], verdict=verdict)), note,
+                      "humas@kaltimprov.example.id", eid)
+    text = two.get_body(("plain",)).get_content()
+    assert f"selama dua jendela berturut-turut (9 lalu {verdict['observed']})" in text, text
+    assert "berturut-turut" in html_part(two)
