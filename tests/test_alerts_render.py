@@ -33,6 +33,14 @@ def width_probe(page_html: str, width: int) -> str:
             "document.getElementById('f').contentDocument.documentElement.scrollWidth))</script></body></html>")
 
 
+def plain_part(msg: EmailMessage) -> str:
+    part = msg.get_body(("plain",))
+    assert part is not None
+    content = part.get_content()
+    assert isinstance(content, str)
+    return content
+
+
 def html_part(msg: EmailMessage) -> str:
     part = msg.get_body(("html",))
     assert part is not None
@@ -106,10 +114,10 @@ def test_a_rise_over_two_windows_says_so_in_the_email(tmp_path_factory: pytest.T
     store.close()
     note = {"level": doc["severity"], "kind": "new"}
     one = build_alert(envelope(cfg), doc, note, "humas@kaltimprov.example.id", eid)
-    assert "berturut-turut" not in one.get_body(("plain",)).get_content()
+    assert "berturut-turut" not in plain_part(one)
     verdict = dict(doc["detail"]["verdict"], windows=2, before=9)
     two = build_alert(envelope(cfg), dict(doc, detail=dict(doc["detail"], verdict=verdict)), note,
                       "humas@kaltimprov.example.id", eid)
-    text = two.get_body(("plain",)).get_content()
+    text = plain_part(two)
     assert f"selama dua jendela berturut-turut (9 lalu {verdict['observed']})" in text, text
     assert "berturut-turut" in html_part(two)
