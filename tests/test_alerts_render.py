@@ -33,16 +33,9 @@ def width_probe(page_html: str, width: int) -> str:
             "document.getElementById('f').contentDocument.documentElement.scrollWidth))</script></body></html>")
 
 
-def plain_part(msg: EmailMessage) -> str:
-    part = msg.get_body(("plain",))
-    assert part is not None
-    content = part.get_content()
-    assert isinstance(content, str)
-    return content
-
-
-def html_part(msg: EmailMessage) -> str:
-    part = msg.get_body(("html",))
+def body_part(msg: EmailMessage, subtype: str = "html") -> str:
+    """The decoded text of the email's ``html`` or ``plain`` body."""
+    part = msg.get_body((subtype,))
     assert part is not None
     content = part.get_content()
     assert isinstance(content, str)
@@ -77,7 +70,7 @@ def test_email_reads_at_phone_and_desktop_width(emails: dict[str, EmailMessage],
     out = ARTIFACTS / "emails"
     out.mkdir(parents=True, exist_ok=True)
     page = out / f"{name}.html"
-    page.write_text(html_part(emails[name]), encoding="utf-8")
+    page.write_text(body_part(emails[name]), encoding="utf-8")
     shot = screenshot(page, out / f"{name}-{width}.png", width, 1600)
     w, h, colours = png_size_and_colours(shot)
     assert (w, h) == (width, 1600) and colours > 20  # not a blank page
@@ -92,7 +85,7 @@ def test_scraped_markup_in_a_title_is_inert_text(emails: dict[str, EmailMessage]
     out = ARTIFACTS / "emails"
     out.mkdir(parents=True, exist_ok=True)
     page = out / "alert-dom.html"
-    body = html_part(emails["alert"])
+    body = body_part(emails["alert"])
     page.write_text(body, encoding="utf-8")
     dom = dump_dom(page)
     assert "<script" not in dom and "<img" not in dom and "javascript:" not in dom.replace(
@@ -114,10 +107,10 @@ def test_a_rise_over_two_windows_says_so_in_the_email(tmp_path_factory: pytest.T
     store.close()
     note = {"level": doc["severity"], "kind": "new"}
     one = build_alert(envelope(cfg), doc, note, "humas@kaltimprov.example.id", eid)
-    assert "berturut-turut" not in plain_part(one)
+    assert "berturut-turut" not in body_part(one, "plain")
     verdict = dict(doc["detail"]["verdict"], windows=2, before=9)
     two = build_alert(envelope(cfg), dict(doc, detail=dict(doc["detail"], verdict=verdict)), note,
                       "humas@kaltimprov.example.id", eid)
-    text = plain_part(two)
+    text = body_part(two, "plain")
     assert f"selama dua jendela berturut-turut (9 lalu {verdict['observed']})" in text, text
-    assert "berturut-turut" in html_part(two)
+    assert "berturut-turut" in body_part(two)
