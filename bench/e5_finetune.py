@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nlp import prepare_sentiment
 from nlp.bases import e5
+from nlp.bases.e5_classifier import MeanPoolClassifier, save_classifier
 from nlp.datasets import read_labelled
 from nlp.labels import LABELS
 from nlp.metrics import classification_report
@@ -48,21 +49,6 @@ HELD_OUT = {
 
 
 Batch = tuple[list[int], dict[str, torch.Tensor]]  # row indices, and their encodings
-
-
-class Classifier(torch.nn.Module):
-    """e5's encoder, mean pooling over real tokens (as e5 was trained), a linear head."""
-
-    def __init__(self, encoder: torch.nn.Module, hidden: int) -> None:
-        super().__init__()
-        self.encoder = encoder
-        self.dropout = torch.nn.Dropout(0.1)
-        self.head = torch.nn.Linear(hidden, len(LABELS))
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        out: torch.Tensor = self.head(self.dropout(e5.mean_pool(hidden, attention_mask)))
-        return out
 
 
 def sample_rows(seed: int, smsa: int, cnbc: int, news_repeat: int) -> tuple[list[str], list[int]]:
@@ -111,7 +97,7 @@ def bucketed(tok: object, texts: Sequence[str], max_len: int, size: int, seed: i
 
 
 @torch.inference_mode()
-def predict(model: Classifier, tok: object, texts: Sequence[str], max_len: int) -> tuple[list[str], float]:
+def predict(model: MeanPoolClassifier, tok: object, texts: Sequence[str], max_len: int) -> tuple[list[str], float]:
     model.eval()
     pred = [""] * len(texts)
     t0 = time.perf_counter()
@@ -125,7 +111,7 @@ def run(args: argparse.Namespace, news_repeat: int) -> dict[str, float]:
     torch.manual_seed(args.seed)
     encoder, tok = e5.load_e5()
     encoder.embeddings.word_embeddings.weight.requires_grad_(False)
-    model = Classifier(encoder, encoder.config.hidden_size)
+    model = MeanPoolClassifier(encoder)
     texts, labels = sample_rows(args.seed, args.smsa, args.cnbc, news_repeat)
     train = bucketed(tok, texts, args.max_len, args.batch_size, args.seed)
     steps = len(train) * args.epochs
@@ -147,6 +133,13 @@ def run(args: argparse.Namespace, news_repeat: int) -> dict[str, float]:
                 print(f"  [news x{news_repeat}] step {step}/{steps} loss {loss.item():.3f} "
                       f"{time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
     scores: dict[str, float] = {"train rows": len(texts), "train s": time.perf_counter() - t0}
+    if args.save is not None:
+        out = args.save if len(args.news_repeat) == 1 else args.save / f"news-x{news_repeat}"
+        save_classifier(model, tok, out, note={
+            "trained_by": "bench/e5_finetune.py", "seed": args.seed, "epochs": args.epochs, "lr": args.lr,
+            "max_len": args.max_len, "smsa": args.smsa, "cnbc": args.cnbc, "news_repeat": news_repeat,
+            "rows": len(texts)})
+        print(f"  saved the fine-tuned classifier to {out}", file=sys.stderr, flush=True)
     for name, path in HELD_OUT.items():
         held = read_labelled(path)
         pred, rate = predict(model, tok, held.texts, args.max_len)
@@ -167,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--max-len", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--save", type=Path, default=None,
+                    help="save each fine-tuned classifier here (a teacher for [distill] teacher)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     if not (DATA / "train.tsv").exists():

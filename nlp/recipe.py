@@ -90,8 +90,8 @@ class FinetuneSpec:
 
 @dataclass(kw_only=True, frozen=True)
 class DistillSpec:
-    """Self-distillation ("born-again" student): a fresh copy of the base learns from the fine-tuned
-    model's softened probabilities on the training rows and, with ``unlabelled``, on the unlabelled
+    """Distillation: a fresh copy of the base learns from a teacher's (by default the fine-tuned
+    model's own: "born-again") softened probabilities on the training rows and, with ``unlabelled``, on the unlabelled
     corpus, plus the gold labels. Uses the fine-tuning batch size, learning rate and schedule."""
 
     enabled: bool = False
@@ -99,6 +99,10 @@ class DistillSpec:
     alpha: float = 0.5  # weight of the teacher's soft targets; 1 - alpha goes to the gold label
     temperature: float = 2.0
     unlabelled: bool = True
+    # Another model as the teacher (a directory: a fine-tuned e5 saved by nlp.bases.e5_classifier, or
+    # any sequence-classification model). Then the recipe's own fine-tuning stage is skipped: the
+    # student starts from [base] and learns the teacher's soft labels plus the gold labels.
+    teacher: str = ""
 
 
 @dataclass(kw_only=True, frozen=True)

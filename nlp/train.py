@@ -24,6 +24,7 @@ the rest of the run is repeatable.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import math
@@ -498,17 +499,37 @@ def _loss(logits: torch.Tensor, gold: torch.Tensor, weights: torch.Tensor, soft:
 
 # -- self-distillation -------------------------------------------------------------------------
 def teacher_targets(teacher_dir: Path, texts: list[str], max_len: int, temperature: float,
-                    path: Path) -> torch.Tensor:
-    """The fine-tuned model's class probabilities on ``texts``, softened by ``temperature`` (cached)."""
+                    work: Path) -> torch.Tensor:
+    """The teacher's class probabilities on ``texts`` (in ``LABELS`` order), softened by ``temperature``.
+
+    Cached in ``work/distill`` under a key of the teacher's weights, the texts, the length and the
+    temperature, so a resumed run does not score the pool again and a changed teacher never reuses
+    another's targets.
+    """
+    from nlp.bases import e5_classifier
+
+    key = hashlib.sha256()
+    for f in sorted(teacher_dir.glob("*.safetensors")):
+        key.update(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}".encode())
+    key.update(f"{max_len}:{temperature}:".encode())
+    key.update("\n".join(texts).encode("utf-8"))
+    path = work / "distill" / f"teacher_targets-{key.hexdigest()[:16]}.pt"
     if path.exists():
         cached = torch.load(path, weights_only=True)
         if isinstance(cached, torch.Tensor) and cached.shape == (len(texts), len(LABELS)):
             return cached
         log.warning("teacher targets at %s do not match %d texts; recomputing", path, len(texts))
-    teacher = AutoModelForSequenceClassification.from_pretrained(str(teacher_dir), dtype=torch.float32)
-    tok = AutoTokenizer.from_pretrained(str(teacher_dir))
-    engine = SentimentEngine(teacher, tok, model_dir=str(teacher_dir), max_length=max_len, batch_size=64)
-    probs = torch.tensor(engine.probs_for_ids(engine.encode(texts)))
+    log.info("teacher %s scores %d texts", teacher_dir, len(texts))
+    if e5_classifier.is_classifier_dir(teacher_dir):
+        model, tok, order = e5_classifier.load_classifier(teacher_dir)
+        raw = e5_classifier.class_probs(model, tok, texts, max_length=max_len)
+        probs = raw[:, [order.index(lab) for lab in LABELS]]
+    else:
+        teacher = AutoModelForSequenceClassification.from_pretrained(str(teacher_dir), dtype=torch.float32)
+        tok = AutoTokenizer.from_pretrained(str(teacher_dir))
+        engine = SentimentEngine(teacher, tok, model_dir=str(teacher_dir), max_length=max_len, batch_size=64)
+        probs = torch.tensor([[engine.to_prediction(p).probs[lab] for lab in LABELS]
+                              for p in engine.probs_for_ids(engine.encode(texts))])
     soft = torch.softmax(torch.log(probs.clamp_min(1e-12)) / temperature, dim=-1)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -518,23 +539,28 @@ def teacher_targets(teacher_dir: Path, texts: list[str], max_len: int, temperatu
     return soft
 
 
-def self_distill(recipe: Recipe, teacher_dir: Path, train: LabelledSet, valid: dict[str, LabelledSet],
-                 work: Path) -> tuple[Path, list[dict[str, Any]]]:
-    """A fresh student (same seeded initialisation as the teacher) learns gold labels plus the
-    teacher's soft labels on the training rows and, optionally, on the unlabelled news corpus."""
+def distill(recipe: Recipe, teacher_dir: Path, train: LabelledSet, valid: dict[str, LabelledSet],
+            work: Path) -> tuple[Path, list[dict[str, Any]]]:
+    """A fresh student (the recipe's base, same seeded initialisation) learns gold labels plus the
+    teacher's soft labels on the training rows and, optionally, on the unlabelled news corpus.
+
+    No text of a valid file enters the unlabelled part: the teacher's reading of a held-out text is
+    not the gold label, but the student must not have seen the text either.
+    """
     spec = recipe.distill
     combined = LabelledSet(texts=list(train.texts), labels=list(train.labels))
     if spec.unlabelled:
         seen = {prepare_sentiment.norm_key(t) for t in train.texts}
+        held = {prepare_sentiment.norm_key(t) for data in valid.values() for t in data.texts}
         for text in pretraining_texts(recipe, train):
             key = prepare_sentiment.norm_key(text)
-            if key not in seen:
+            if key not in seen and key not in held:
                 seen.add(key)
                 combined.texts.append(text)
                 combined.labels.append("")
-    log.info("self-distillation: labelled=%d unlabelled=%d", len(train), len(combined) - len(train))
-    soft = teacher_targets(teacher_dir, combined.texts, recipe.finetune.max_len, spec.temperature,
-                           work / "distill" / "teacher_targets.pt")
+    log.info("distillation: teacher=%s labelled=%d unlabelled=%d", teacher_dir, len(train),
+             len(combined) - len(train))
+    soft = teacher_targets(teacher_dir, combined.texts, recipe.finetune.max_len, spec.temperature, work)
     student, tok = build_base(recipe, train, work)
     return finetune(recipe, student, tok, combined, valid, work, stage="distill", epochs=spec.epochs,
                     soft=soft, alpha=spec.alpha, temperature=spec.temperature)
@@ -596,11 +622,15 @@ def train(recipe: Recipe, *, command: str) -> dict[str, Any]:
     work = recipe.resolve(recipe.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     train_set, valid = load_data(recipe)
-    model, tok = build_base(recipe, train_set, work)
-    best_dir, history = finetune(recipe, model, tok, train_set, valid, work)
-    if recipe.distill.enabled:
-        best_dir, student_history = self_distill(recipe, best_dir, train_set, valid, work)
-        history = history + student_history
+    history: list[dict[str, Any]] = []
+    if recipe.distill.enabled and recipe.distill.teacher:
+        best_dir, history = distill(recipe, recipe.resolve(recipe.distill.teacher), train_set, valid, work)
+    else:
+        model, tok = build_base(recipe, train_set, work)
+        best_dir, history = finetune(recipe, model, tok, train_set, valid, work)
+        if recipe.distill.enabled:
+            best_dir, student_history = distill(recipe, best_dir, train_set, valid, work)
+            history = history + student_history
     best = AutoModelForSequenceClassification.from_pretrained(str(best_dir), dtype=torch.float32)
     best_tok = AutoTokenizer.from_pretrained(str(best_dir))
     reports = evaluate_model(best, best_tok, valid, recipe.finetune.max_len)

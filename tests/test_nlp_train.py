@@ -136,7 +136,8 @@ def test_self_distillation_trains_a_student_on_soft_labels(tmp_path: Path) -> No
     assert [h["stage"] for h in metrics["history"]] == ["finetune", "distill"]
     train_keys = {norm_key(t) for f in ("train.tsv", "extra.tsv") for t in read_labelled(tmp_path / f).texts}
     unlabelled = {norm_key(t) for t in (tmp_path / "unlabelled.txt").read_text(encoding="utf-8").splitlines()}
-    targets = torch.load(tmp_path / "work" / "distill" / "teacher_targets.pt", weights_only=True)
+    [cached] = (tmp_path / "work" / "distill").glob("teacher_targets-*.pt")
+    targets = torch.load(cached, weights_only=True)
     # every training row (198 dev + 5 extra x3) plus each unlabelled text not already a training text
     assert targets.shape == (213 + len(unlabelled - train_keys), 3)
     assert torch.allclose(targets.sum(dim=1), torch.ones(len(targets)), atol=1e-5)
@@ -144,6 +145,43 @@ def test_self_distillation_trains_a_student_on_soft_labels(tmp_path: Path) -> No
     card = (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
     assert "| distill | 1 |" in card and "| finetune | 1 |" in card
     assert len(SentimentEngine.load(str(tmp_path / "model"), threads=1).predict(["Banjir rendam Samarinda"])) == 1
+
+
+def test_a_fine_tuned_e5_style_teacher_distils_into_the_base_without_seeing_valid_texts(tmp_path: Path) -> None:
+    """``[distill] teacher``: another model (here a mean-pooled classifier of the e5 kind, tiny and
+    random) labels the training rows and the unlabelled pool; the recipe's own fine-tuning is skipped,
+    and a valid text slipped into the unlabelled file is left out of what the student sees."""
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from nlp.bases.e5_classifier import MeanPoolClassifier, class_probs, save_classifier
+
+    path = tiny_recipe(tmp_path)
+    valid_text = read_labelled(tmp_path / "valid.tsv").texts[0]
+    with (tmp_path / "unlabelled.txt").open("a", encoding="utf-8") as fh:
+        fh.write("\n" + valid_text)
+    tok = AutoTokenizer.from_pretrained(str(RECIPE_TOKENIZER))
+    torch.manual_seed(3)
+    encoder = BertModel(BertConfig(vocab_size=len(tok), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                   intermediate_size=32, max_position_embeddings=160), add_pooling_layer=False)
+    teacher = MeanPoolClassifier(encoder)
+    torch.nn.init.normal_(teacher.head.weight, std=2.0)  # a random teacher, but an opinionated one
+    save_classifier(teacher, tok, tmp_path / "teacher")
+    path.write_text(path.read_text(encoding="utf-8") + f'[distill]\nenabled = true\nepochs = 1\nalpha = 0.7\n'
+                    f'temperature = 2.0\nteacher = "{tmp_path / "teacher"}"\n', encoding="utf-8")
+    metrics = train(load_recipe(path), command="pantau nlp train tiny.toml")
+    assert [h["stage"] for h in metrics["history"]] == ["distill"]
+    [cached] = (tmp_path / "work" / "distill").glob("teacher_targets-*.pt")
+    targets = torch.load(cached, weights_only=True)
+    train_rows = [t for f in ("train.tsv", "extra.tsv") for t in read_labelled(tmp_path / f).texts]
+    train_rows = train_rows[:198] + train_rows[198:] * 3
+    train_keys = {norm_key(t) for t in train_rows}
+    unlabelled = {norm_key(t) for t in (tmp_path / "unlabelled.txt").read_text(encoding="utf-8").splitlines()}
+    assert norm_key(valid_text) in unlabelled and norm_key(valid_text) not in train_keys
+    assert targets.shape == (213 + len(unlabelled - train_keys) - 1, 3)
+    # the targets are the teacher's own probabilities (its label order is LABELS'), softened by T = 2
+    probs = class_probs(teacher.eval(), tok, train_rows[:20], max_length=32)  # the recipe's max_len
+    assert torch.allclose(targets[:20], torch.softmax(torch.log(probs) / 2.0, dim=-1), atol=1e-4)
+    assert float((probs.max(dim=1).values - targets[:20].max(dim=1).values).min()) > 0  # softer than the teacher
 
 
 def test_distillation_loss_mixes_soft_and_gold_targets() -> None:

@@ -456,7 +456,6 @@ def export_e5(out_dir: str | Path, path: str | Path | None = None) -> Path:
     return out
 
 
-@torch.inference_mode()
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
     """The mean of each text's hidden states over its real tokens (padding left out), as e5 was trained."""
     mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
@@ -464,6 +463,7 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
     return pooled
 
 
+@torch.inference_mode()
 def embed(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], *,
           prefix: str = QUERY_PREFIX, batch_size: int = 32, max_length: int = 512) -> np.ndarray:
     """L2-normalised mean-pooled sentence embeddings, e5's recipe, ``[len(texts), hidden]``."""
