@@ -539,6 +539,22 @@ def teacher_targets(teacher_dir: Path, texts: list[str], max_len: int, temperatu
     return soft
 
 
+def distillation_rows(recipe: Recipe, train: LabelledSet, valid: dict[str, LabelledSet]) -> LabelledSet:
+    """The training rows, then (with ``[distill] unlabelled``) each unlabelled text that is neither a
+    training text nor a valid text, with an empty label."""
+    combined = LabelledSet(texts=list(train.texts), labels=list(train.labels))
+    if recipe.distill.unlabelled:
+        seen = {prepare_sentiment.norm_key(t) for t in train.texts}
+        held = {prepare_sentiment.norm_key(t) for data in valid.values() for t in data.texts}
+        for text in pretraining_texts(recipe, train):
+            key = prepare_sentiment.norm_key(text)
+            if key not in seen and key not in held:
+                seen.add(key)
+                combined.texts.append(text)
+                combined.labels.append("")
+    return combined
+
+
 def distill(recipe: Recipe, teacher_dir: Path, train: LabelledSet, valid: dict[str, LabelledSet],
             work: Path) -> tuple[Path, list[dict[str, Any]]]:
     """A fresh student (the recipe's base, same seeded initialisation) learns gold labels plus the
@@ -548,16 +564,7 @@ def distill(recipe: Recipe, teacher_dir: Path, train: LabelledSet, valid: dict[s
     not the gold label, but the student must not have seen the text either.
     """
     spec = recipe.distill
-    combined = LabelledSet(texts=list(train.texts), labels=list(train.labels))
-    if spec.unlabelled:
-        seen = {prepare_sentiment.norm_key(t) for t in train.texts}
-        held = {prepare_sentiment.norm_key(t) for data in valid.values() for t in data.texts}
-        for text in pretraining_texts(recipe, train):
-            key = prepare_sentiment.norm_key(text)
-            if key not in seen and key not in held:
-                seen.add(key)
-                combined.texts.append(text)
-                combined.labels.append("")
+    combined = distillation_rows(recipe, train, valid)
     log.info("distillation: teacher=%s labelled=%d unlabelled=%d", teacher_dir, len(train),
              len(combined) - len(train))
     soft = teacher_targets(teacher_dir, combined.texts, recipe.finetune.max_len, spec.temperature, work)
