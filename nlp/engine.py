@@ -21,8 +21,8 @@ few CPU cores:
    (:mod:`nlp.labels`) and restore input order. Output is always ``label``, ``score``, ``probs``.
 
 Any ``AutoModelForSequenceClassification`` directory (or hub id, when the user allows it) goes
-through the same path; the shipped default lives in ``nlp/models/sentiment-id-news-tone`` (fine-tuned further from
-``nlp/models/sentiment-id-news``, its base).
+through the same path; the shipped default lives in ``nlp/models/sentiment-id-news-e5-distil`` (trained further
+from ``nlp/models/sentiment-id-news``, its base, with a fine-tuned multilingual-e5-small as its teacher).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-DEFAULT_SENTIMENT_MODEL = MODELS_DIR / "sentiment-id-news-tone"
+DEFAULT_SENTIMENT_MODEL = MODELS_DIR / "sentiment-id-news-e5-distil"
 
 BACKENDS = ("torch", "torch-int8", "onnx", "onnx-int8")
 FP32_BACKEND = {"torch": "torch", "torch-int8": "torch", "onnx": "onnx", "onnx-int8": "onnx"}

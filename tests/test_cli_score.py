@@ -38,7 +38,7 @@ def test_score_writes_sentiment_and_topics_then_nothing_is_pending(tmp_path: Pat
 def test_nlp_commands_are_mounted(tmp_path: Path) -> None:
     info = pantau("nlp", "info", "--json", cwd=tmp_path)
     assert info.returncode == 0, info.stderr
-    assert json.loads(info.stdout)["sentiment_model"].endswith("nlp/models/sentiment-id-news-tone")
+    assert json.loads(info.stdout)["sentiment_model"].endswith("nlp/models/sentiment-id-news-e5-distil")
     for cmd in (["nlp"], ["nlp", "train"], ["nlp", "eval"], ["nlp", "predict"], ["score"], ["crawl"]):
         done = pantau(*cmd, "--help", cwd=tmp_path)
         assert done.returncode == 0 and "Usage:" in done.stdout, cmd

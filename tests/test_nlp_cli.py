@@ -94,7 +94,7 @@ def test_info_json_names_the_model_dir(tiny_dir: Path) -> None:
 
 def test_info_defaults_to_shipped_model() -> None:
     info = json.loads(runner.invoke(app, ["info", "--json"]).stdout)
-    shipped = Path(__file__).resolve().parent.parent / "nlp" / "models" / "sentiment-id-news-tone"
+    shipped = Path(__file__).resolve().parent.parent / "nlp" / "models" / "sentiment-id-news-e5-distil"
     assert info["sentiment_model"] == str(shipped)
     assert info["sentiment_model_is_default"] is True
 

@@ -100,11 +100,15 @@ def test_shipped_recipes_parse() -> None:
     assert r.base.kind == "scratch" and r.base.init_embeddings == "ppmi"
     assert r.resolve(r.output) == ROOT / "nlp" / "models" / "sentiment-id-news"
     assert "news-articles-2025" not in (ROOT / "recipes" / "sentiment-id-news.toml").read_text(encoding="utf-8")
-    tone = load_recipe(ROOT / "recipes" / "sentiment-id-news-tone.toml")  # the shipped default, from that base
-    assert tone.base.kind == "pretrained" and tone.resolve(tone.base.path) == r.resolve(r.output)
-    assert tone.resolve(tone.output) == DEFAULT_SENTIMENT_MODEL and tone.data.train_extra_repeat == 3
-    assert [tone.resolve(p) for p in tone.data.train_extra] == [ROOT / "nlp" / "data" / "news_tone.jsonl"]
-    assert tone.seed == r.seed  # the same CNBC split as the base, so no held-out CNBC row was ever trained on
+    tone = load_recipe(ROOT / "recipes" / "sentiment-id-news-tone.toml")  # the default before, from that base
+    shipped = load_recipe(ROOT / "recipes" / "sentiment-id-news-e5-distil.toml")  # the default, from that base too
+    for rec in (tone, shipped):
+        assert rec.base.kind == "pretrained" and rec.resolve(rec.base.path) == r.resolve(r.output)
+        assert rec.data.train_extra_repeat == 3
+        assert [rec.resolve(p) for p in rec.data.train_extra] == [ROOT / "nlp" / "data" / "news_tone.jsonl"]
+        assert rec.seed == r.seed  # the same CNBC split as the base, so no held-out CNBC row was ever trained on
+    assert shipped.resolve(shipped.output) == DEFAULT_SENTIMENT_MODEL
+    assert shipped.distill.enabled and shipped.distill.teacher and shipped.distill.unlabelled
 
 
 @pytest.mark.parametrize(
