@@ -54,11 +54,10 @@ def train(
         typer.echo(json.dumps(train_recipe(recipe, raw, command), ensure_ascii=False))
         return
     try:
-        r = load_recipe(recipe)
+        metrics = run_train(load_recipe(recipe), command=command)
     except RecipeError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    metrics = run_train(r, command=command)
     typer.echo(json.dumps({k: {"macro_f1": v["macro_f1"], "n": v["n"]} for k, v in metrics["valid"].items()}))
 
 

@@ -57,7 +57,7 @@ from nlp.engine import SentimentEngine
 from nlp.filelock import exclusive
 from nlp.labels import LABELS
 from nlp.metrics import classification_report
-from nlp.recipe import Recipe
+from nlp.recipe import Recipe, RecipeError
 
 log = logging.getLogger(__name__)
 
@@ -643,7 +643,16 @@ def _teacher_lines(recipe: Recipe) -> list[str]:
 
 
 def train(recipe: Recipe, *, command: str) -> dict[str, Any]:
-    """Run the whole recipe; returns the metrics written to ``metrics.json``."""
+    """Run the whole recipe; returns the metrics written to ``metrics.json``.
+
+    A ``[distill] teacher`` that is not a local directory is a :class:`RecipeError` before anything
+    runs: it is built by its own command (the recipe's comments say which), never fetched.
+    """
+    if recipe.distill.enabled and recipe.distill.teacher:
+        teacher = recipe.resolve(recipe.distill.teacher)
+        if not (teacher / "config.json").is_file():
+            raise RecipeError(f"{recipe.path}: [distill].teacher {teacher} is not a model directory (no config.json); "
+                              "build the teacher first (the recipe's comments give the command)")
     t0 = time.perf_counter()
     torch.set_num_threads(max(1, recipe.threads))
     seed_everything(recipe.seed)

@@ -106,6 +106,17 @@ def test_train_bad_recipe_exits_2(tmp_path: Path) -> None:
     assert "output" in result.output
 
 
+def test_train_with_a_missing_distillation_teacher_exits_2_naming_it(tmp_path: Path) -> None:
+    recipe = tmp_path / "recipes" / "r.toml"
+    recipe.parent.mkdir()
+    recipe.write_text('name = "x"\noutput = "out"\n[data]\ntrain = "train.tsv"\n'
+                      '[distill]\nenabled = true\nteacher = "build/no-such-teacher"\n', encoding="utf-8")
+    result = runner.invoke(app, ["train", str(recipe)])
+    assert result.exit_code == 2
+    assert "no-such-teacher" in result.output and "build the teacher first" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_topics_command_json_lines() -> None:
     result = runner.invoke(app, ["topics"], input="Gempa guncang Balikpapan, BPBD data kerusakan\nRapper pamer mobil\n")
     assert result.exit_code == 0, result.output
