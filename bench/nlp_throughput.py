@@ -19,7 +19,7 @@ from short items to long articles. Every variant sees the same documents truncat
 Variants run in ``--rounds`` interleaved rounds (each round runs every variant once) and the best
 round is reported, so a busy machine slows every variant alike.
 
-Models: the shipped ``nlp/models/sentiment-id-news`` and a base-size BERT shape (12 layers,
+Models: the shipped default (``nlp.engine.DEFAULT_SENTIMENT_MODEL``) and a base-size BERT shape (12 layers,
 hidden 768, 12 heads, intermediate 3072, vocab 50k, random weights: speed does not depend on the
 weights). ``--model`` takes any local sequence-classification directory instead of the shipped
 one. GFLOP/s counts the useful (unpadded) multiply-adds of the encoder, and the peak is a
