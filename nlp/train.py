@@ -523,13 +523,14 @@ def teacher_targets(teacher_dir: Path, texts: list[str], max_len: int, temperatu
     if e5_classifier.is_classifier_dir(teacher_dir):
         model, tok, order = e5_classifier.load_classifier(teacher_dir)
         raw = e5_classifier.class_probs(model, tok, texts, max_length=max_len)
-        probs = raw[:, [order.index(lab) for lab in LABELS]]
     else:
         teacher = AutoModelForSequenceClassification.from_pretrained(str(teacher_dir), dtype=torch.float32)
         tok = AutoTokenizer.from_pretrained(str(teacher_dir))
         engine = SentimentEngine(teacher, tok, model_dir=str(teacher_dir), max_length=max_len, batch_size=64)
-        probs = torch.tensor([[engine.to_prediction(p).probs[lab] for lab in LABELS]
-                              for p in engine.probs_for_ids(engine.encode(texts))])
+        raw = torch.tensor(engine.probs_for_ids(engine.encode(texts)))
+        order = [engine.index_to_label[i] for i in range(raw.shape[1])]
+    # the teacher's classes in LABELS order (a model with two ids for one label gives their sum)
+    probs = torch.stack([raw[:, [i for i, o in enumerate(order) if o == lab]].sum(dim=1) for lab in LABELS], dim=1)
     soft = torch.softmax(torch.log(probs.clamp_min(1e-12)) / temperature, dim=-1)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
